@@ -1,0 +1,103 @@
+# spython: a hardened Python entry point. `make`, `make demo`, `make check`.
+#
+# POLICY is compiled into the binary; nothing at run time can change it.
+
+POLICY   ?= /etc/spython/policy.conf
+VERSION  := 0.1.0
+BUILD    ?= build
+
+CC       ?= cc
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+# The system libpython, never a pyenv one that may sit first on PATH.
+SYSPKGCONFIG := env -u PKG_CONFIG_PATH PKG_CONFIG_LIBDIR=/usr/lib/$(MULTIARCH)/pkgconfig:/usr/share/pkgconfig /usr/bin/pkg-config
+PY_CFLAGS := $(shell $(SYSPKGCONFIG) --cflags python3-embed 2>/dev/null)
+PY_LIBS   := $(shell $(SYSPKGCONFIG) --libs python3-embed 2>/dev/null)
+
+WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+HARDEN   := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 $(WARN) $(HARDEN) -D_GNU_SOURCE -I. -DSPYTHON_VERSION='"$(VERSION)"'
+LDFLAGS  += -pie -Wl,-z,relro,-z,now
+CRYPTO   := -lcrypto
+
+# Rooms. verify/ and policy/ never see Python headers.
+VERIFY_SRC := $(filter-out verify/spython-sign.c,$(wildcard verify/*.c))
+POLICY_SRC := $(wildcard policy/*.c)
+AUDIT_SRC  := audit/json.c audit/log.c audit/line.c
+PYGLUE_SRC := $(filter-out $(AUDIT_SRC),$(wildcard audit/*.c)) $(wildcard launch/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+VERIFY_OBJ := $(call obj,$(VERIFY_SRC))
+POLICY_OBJ := $(call obj,$(POLICY_SRC))
+AUDIT_OBJ  := $(call obj,$(AUDIT_SRC))
+PYGLUE_OBJ := $(call obj,$(PYGLUE_SRC))
+CORE_OBJ   := $(VERIFY_OBJ) $(POLICY_OBJ) $(AUDIT_OBJ)
+
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+# The binary the integration tests run: same code, policy path inside the build tree.
+TEST_POLICY := $(abspath $(BUILD))/t/policy.conf
+
+.PHONY: all deps demo check unit integration clean
+all: $(BUILD)/spython $(BUILD)/spython-sign
+
+$(BUILD)/obj/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(PYGLUE_OBJ): CFLAGS += $(PY_CFLAGS)
+
+$(BUILD)/obj/spython-%.o: spython.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PY_CFLAGS) -DSPYTHON_POLICY='"$(POLICY_FOR_$*)"' -c $< -o $@
+
+POLICY_FOR_main := $(POLICY)
+POLICY_FOR_test := $(TEST_POLICY)
+POLICY_FOR_demo := $(abspath $(BUILD))/demo/policy.conf
+
+$(BUILD)/spython: $(BUILD)/obj/spython-main.o $(PYGLUE_OBJ) $(CORE_OBJ)
+	$(CC) $(LDFLAGS) $^ -o $@ $(PY_LIBS) $(CRYPTO)
+
+$(BUILD)/test-spython: $(BUILD)/obj/spython-test.o $(PYGLUE_OBJ) $(CORE_OBJ)
+	$(CC) $(LDFLAGS) $^ -o $@ $(PY_LIBS) $(CRYPTO)
+
+$(BUILD)/demo-spython: $(BUILD)/obj/spython-demo.o $(PYGLUE_OBJ) $(CORE_OBJ)
+	$(CC) $(LDFLAGS) $^ -o $@ $(PY_LIBS) $(CRYPTO)
+
+$(BUILD)/spython-sign: $(call obj,verify/spython-sign.c) $(VERIFY_OBJ)
+	$(CC) $(LDFLAGS) $^ -o $@ $(CRYPTO)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ -lcmocka $(CRYPTO)
+
+# Install what the build and the tests need (Debian 12), only what is missing.
+DEB_DEPS := build-essential pkg-config libpython3-dev python3 libssl-dev libcmocka-dev \
+            attr ima-evm-utils openssl mandoc
+deps:
+	@missing=$$(for p in $(DEB_DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then echo "spython: missing packages:$$missing (run 'make deps' as root)" >&2; exit 1; fi; \
+	echo "installing:$$missing"; \
+	(apt-get install -y -q $$missing >/dev/null 2>&1) || \
+	  (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing)
+
+unit: $(UNIT_BIN)
+	@rc=0; for t in $(UNIT_BIN); do $$t || rc=1; done; exit $$rc
+
+integration: $(BUILD)/test-spython $(BUILD)/spython-sign
+	BUILD=$(abspath $(BUILD)) tests/setup.sh
+	BUILD=$(abspath $(BUILD)) TEST_POLICY=$(TEST_POLICY) tests/run-integration.sh
+
+check: deps
+	$(MAKE) all $(BUILD)/test-spython $(UNIT_BIN)
+	$(MAKE) unit
+	$(MAKE) integration
+
+demo: deps
+	$(MAKE) all $(BUILD)/demo-spython
+	BUILD=$(abspath $(BUILD)) demo/demo.sh
+
+clean:
+	rm -rf $(BUILD)

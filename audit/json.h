@@ -1,0 +1,50 @@
+/* The one JSON writer: an append-only buffer with correct escaping. */
+#ifndef SPY_JSON_H
+#define SPY_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct jbuf {
+    char *p;
+    size_t len;
+    size_t cap;
+    int on_heap;        /* p was malloc'd (grown past the caller's stack buffer) */
+    int failed;         /* an allocation failed or max_len was hit: do not use p */
+    size_t max_len;     /* hard ceiling on len; 0 means no ceiling */
+};
+
+/* Start with a caller-owned buffer (often on the stack); grows onto the heap. */
+void jbuf_init(struct jbuf *b, char *initial, size_t initial_cap, size_t max_len);
+void jbuf_free(struct jbuf *b);
+
+void jbuf_raw(struct jbuf *b, const char *s, size_t n);          /* no escaping */
+void jbuf_lit(struct jbuf *b, const char *s);                    /* raw, NUL-terminated */
+void jbuf_char(struct jbuf *b, char c);
+
+/* Quoted JSON string from UTF-8 bytes. Valid UTF-8 is copied; control characters,
+ * '"' and '\\' are escaped; each byte of an invalid sequence becomes \u00XX
+ * preceded by nothing else, so the output is always valid UTF-8 JSON. */
+void jbuf_str_utf8(struct jbuf *b, const char *s, size_t n);
+
+/* Pieces for callers that walk code points themselves (Python str objects): */
+void jbuf_quote(struct jbuf *b);                   /* '"' */
+void jbuf_codepoint(struct jbuf *b, uint32_t cp);  /* escaped as needed; lone surrogates as \uDXXX */
+
+/* Quoted string for arbitrary bytes: printable ASCII copied (escaped as needed),
+ * every other byte as \u00XX, so a reader recovers the bytes exactly as latin-1. */
+void jbuf_str_bytes(struct jbuf *b, const uint8_t *s, size_t n);
+
+void jbuf_i64(struct jbuf *b, int64_t v);
+void jbuf_u64(struct jbuf *b, uint64_t v);
+void jbuf_hex(struct jbuf *b, const uint8_t *s, size_t n);    /* quoted lowercase hex */
+
+/* "2026-11-29T00:42:46.123456Z" (quoted) from CLOCK_REALTIME. */
+void jbuf_timestamp(struct jbuf *b);
+
+/* Length (1-4) of the well-formed UTF-8 sequence at s[0..n), n >= 1, or 0 if
+ * there is none (overlong form, surrogate, above U+10FFFF, truncated, stray
+ * continuation byte). The one definition of valid UTF-8: policy/ uses it too. */
+size_t utf8_valid_len(const unsigned char *s, size_t n);
+
+#endif

@@ -1,0 +1,76 @@
+/* Verification results become log lines and decisions, the same way for every
+ * kind of code: main script, module, .pth, zip archive, extension, library. */
+#include <string.h>
+
+#include "launch/launch.h"
+
+void
+digest_label(const struct verify_info *info, char out[DIGEST_LABEL_MAX])
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *name = verify_hash_label(info->hash_algo);
+    size_t n = strlen(name), i;
+
+    if (info->digest_len == 0 || n > 7) {
+        strcpy(out, "");
+        return;
+    }
+    memcpy(out, name, n);
+    out[n++] = ':';
+    for (i = 0; i < info->digest_len; i++) {
+        out[n++] = hex[info->digest[i] >> 4];
+        out[n++] = hex[info->digest[i] & 15];
+    }
+    out[n] = '\0';
+}
+
+enum decision
+log_verdict(const char *what, const char *path, enum verdict v,
+            const struct verify_info *info, int err, int *logged)
+{
+    char stackbuf[1024], label[DIGEST_LABEL_MAX];
+    struct jbuf b;
+    enum decision d = DECIDE_ALLOW;
+
+    if (v != V_OK)
+        d = spy.pol.mode == MODE_AUDIT ? DECIDE_WOULD_DENY : DECIDE_DENY;
+    jbuf_init(&b, stackbuf, sizeof(stackbuf), LINE_MAX_BYTES);
+    line_begin(&b, "spython.verify");
+    jbuf_lit(&b, "{\"kind\":");
+    jbuf_str_utf8(&b, what, strlen(what));
+    jbuf_lit(&b, ",\"path\":");
+    jbuf_str_utf8(&b, path, strlen(path));
+    if (info != NULL && info->digest_len > 0) {
+        digest_label(info, label);
+        jbuf_lit(&b, ",\"digest\":");
+        jbuf_str_utf8(&b, label, strlen(label));
+    }
+    if (info != NULL && info->have_keyid) {
+        jbuf_lit(&b, ",\"keyid\":");
+        jbuf_hex(&b, info->keyid, sizeof(info->keyid));
+    }
+    if (err != 0) {
+        jbuf_lit(&b, ",\"errno\":");
+        jbuf_str_utf8(&b, strerror(err), strlen(strerror(err)));
+    }
+    jbuf_char(&b, '}');
+    *logged = line_finish(&b, d, v == V_OK ? NULL : verdict_reason(v)) == 0;
+    jbuf_free(&b);
+    return d;
+}
+
+void
+log_refusal(const char *event, const char *subject, const char *reason)
+{
+    char stackbuf[1024];
+    struct jbuf b;
+
+    jbuf_init(&b, stackbuf, sizeof(stackbuf), LINE_MAX_BYTES);
+    line_begin(&b, event);
+    jbuf_lit(&b, "{\"subject\":");
+    jbuf_str_utf8(&b, subject, strlen(subject));
+    jbuf_char(&b, '}');
+    /* Launch refusals are refusals in audit mode too: there is nothing to run. */
+    (void)line_finish(&b, DECIDE_DENY, reason);
+    jbuf_free(&b);
+}

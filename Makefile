@@ -94,6 +94,7 @@ check: deps
 	$(MAKE) all $(BUILD)/test-spython $(UNIT_BIN)
 	$(MAKE) unit
 	$(MAKE) integration
+	$(if $(strip $(CHECK_EXTRA)),$(MAKE) $(CHECK_EXTRA))
 
 demo: deps
 	$(MAKE) all $(BUILD)/demo-spython
@@ -101,3 +102,6 @@ demo: deps
 
 clean:
 	rm -rf $(BUILD)
+
+# Further suites and tools add themselves here (CHECK_EXTRA += target, DEB_DEPS += pkg).
+include $(sort $(wildcard mk/*.mk))

@@ -32,6 +32,10 @@ enum decision log_verdict(const char *what, const char *path, enum verdict v,
 /* Log a refusal that has no file behind it (launch rules). */
 void log_refusal(const char *event, const char *subject, const char *reason);
 
+/* decide.c: the decision for one event (deny carries *why). Verifications it
+ * makes on the way are logged; *logged is 0 if one of those lines failed. */
+enum decision spy_decide(const char *event, PyObject *args, const char **why, int *logged);
+
 /* hooks.c */
 int spy_audit_hook(const char *event, PyObject *args, void *userdata);
 

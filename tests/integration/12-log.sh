@@ -121,4 +121,8 @@ chmod 775 "$KEYS/trusted"
 run_spy "$T/kill.py"
 expect_refusal "a group-writable keyring directory is refused" "trusted"
 chmod 755 "$KEYS/trusted"
+chmod 664 "$KEYS/trusted/rsa.pub"
+run_spy "$T/kill.py"
+expect_refusal "a group-writable key file inside the keyring directory is refused" "rsa.pub"
+chmod 644 "$KEYS/trusted/rsa.pub"
 finish

@@ -6,6 +6,10 @@
 #include <stdint.h>
 #include <openssl/evp.h>
 
+/* Key and certificate files are a few KiB; a huge one is a mistake, not a key.
+ * The signing tool holds its private key file to the same cap. */
+#define KEYRING_FILE_MAX (1u << 20)
+
 struct keyring;
 
 struct keyring *keyring_new(void);
@@ -23,7 +27,7 @@ int keyring_add_path(struct keyring *kr, const char *path, char *err, size_t err
  * The keyring takes its own reference. 0, or -1 if the key is not supported. */
 int keyring_add_pkey(struct keyring *kr, EVP_PKEY *pkey, const uint8_t *cert_skid, size_t skid_len);
 
-/* The keys we take signatures from: RSA of at least 2048 bits, or EC on P-256,
+/* The keys we take signatures from: RSA of 2048 to 8192 bits, or EC on P-256,
  * P-384 or P-521. 0, or -1 with the reason in err (err may be NULL). The signing
  * tool asks too, so it never makes a signature the verifier would refuse. */
 int keyring_key_supported(EVP_PKEY *pkey, char *err, size_t errlen);

@@ -49,7 +49,8 @@ log_verdict(const char *what, const char *path, enum verdict v,
         jbuf_lit(&b, ",\"keyid\":");
         jbuf_hex(&b, info->keyid, sizeof(info->keyid));
     }
-    if (err != 0) {
+    /* errno explains an open or read failure; for a missing xattr it is noise. */
+    if (err != 0 && (v == V_UNREADABLE || v == V_NOT_REGULAR)) {
         jbuf_lit(&b, ",\"errno\":");
         jbuf_str_utf8(&b, strerror(err), strlen(strerror(err)));
     }

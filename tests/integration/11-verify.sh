@@ -60,10 +60,13 @@ write_policy
 script "lib/signedmod.py" 'VALUE = "signed module"'; sign "$LIB/signedmod.py"
 script "lib/unsignedmod.py" 'print("UNSIGNED MODULE RAN")'
 script "lib/tamperedmod.py" 'X = 1'; sign "$LIB/tamperedmod.py"; echo 'print("TAMPERED MODULE")' >> "$LIB/tamperedmod.py"
+script "lib/wrongkeymod.py" 'print("WRONG KEY MODULE RAN")'; sign -k "$KEYS/untrusted.pem" "$LIB/wrongkeymod.py"
+script "lib/truncmod.py" 'print("TRUNCATED SIG MODULE RAN")'; sign "$LIB/truncmod.py"
+setfattr -n "$XATTR" -v "0x$(getfattr -n "$XATTR" -e hex "$LIB/truncmod.py" 2>/dev/null | sed -n 's/^[^=]*=0x//p' | cut -c1-30)" "$LIB/truncmod.py"
 cat > "$T/mods.py" <<'PY'
 import signedmod
 print(signedmod.VALUE)
-for name in ("unsignedmod", "tamperedmod"):
+for name in ("unsignedmod", "tamperedmod", "wrongkeymod", "truncmod"):
     try:
         __import__(name)
         print("IMPORTED", name)
@@ -73,10 +76,14 @@ PY
 sign "$T/mods.py"
 run_spy "$T/mods.py"
 check "a signed module imports" grep -q "signed module" "$OUT"
-check "an unsigned module does not import" grep -q "refused unsignedmod" "$OUT"
-check "a tampered module does not import" grep -q "refused tamperedmod" "$OUT"
+check "an unsigned module does not import (ImportError)" grep -q "refused unsignedmod ImportError" "$OUT"
+check "a tampered module does not import" grep -q "refused tamperedmod ImportError" "$OUT"
+check "a module signed by an unknown key does not import" grep -q "refused wrongkeymod ImportError" "$OUT"
+check "a module with a truncated signature does not import" grep -q "refused truncmod ImportError" "$OUT"
 check "no refused module ran" bash -c "! grep -q 'RAN\|TAMPERED MODULE\|IMPORTED' '$OUT'"
 log_has "a refused module is logged" 'e["event"] == "spython.verify" and e["args"]["path"].endswith("unsignedmod.py") and e["decision"] == "deny"'
+log_has "each refused module's reason is logged" 'e["event"] == "spython.verify" and e["args"]["path"].endswith("wrongkeymod.py") and e["reason"] == "unknown key"'
+log_has "a truncated module signature is logged as malformed" 'e["event"] == "spython.verify" and e["args"]["path"].endswith("truncmod.py") and e["reason"] == "malformed signature"'
 
 # __pycache__ poisoning: an unsigned .pyc falls back to the signed source.
 script "lib/cached.py" 'print("from signed source")'; sign "$LIB/cached.py"

@@ -225,13 +225,46 @@ sourceless_get_data(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
  * that, never the file on disk. The fd number grows with every load because
  * the dynamic loader matches libraries by name: a reused /proc/self/fd/N would
  * hand back the previous library. */
-static char ext_path[64];
 static int ext_next_fd = 512;
 
-const char *
-ext_loading_path(void)
+/* The memfds being loaded right now. Threads may load extensions at the same
+ * time (dlopen runs without the GIL), so this is a set, and only fds spython
+ * itself sealed count: a script's own memfd is never on it. */
+#define EXT_LOADING_MAX 32
+static int ext_loading[EXT_LOADING_MAX];
+static int ext_loading_n;
+
+static int
+ext_loading_add(int fd)
 {
-    return ext_path[0] != '\0' ? ext_path : NULL;
+    if (ext_loading_n == EXT_LOADING_MAX)
+        return -1;
+    ext_loading[ext_loading_n++] = fd;
+    return 0;
+}
+
+static void
+ext_loading_remove(int fd)
+{
+    for (int i = 0; i < ext_loading_n; i++) {
+        if (ext_loading[i] == fd) {
+            ext_loading[i] = ext_loading[--ext_loading_n];
+            return;
+        }
+    }
+}
+
+int
+ext_is_loading(const char *path)
+{
+    char want[32];
+
+    for (int i = 0; i < ext_loading_n; i++) {
+        snprintf(want, sizeof(want), "/proc/self/fd/%d", ext_loading[i]);
+        if (strcmp(path, want) == 0)
+            return 1;
+    }
+    return 0;
 }
 
 static int
@@ -287,6 +320,7 @@ ext_create_module(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     PyObject *self, *spec, *name = NULL, *origin = NULL, *data = NULL;
     PyObject *bootstrap = NULL, *imp = NULL, *memspec = NULL, *mod = NULL;
+    char memfd_path[32];
     int fd = -1;
 
     if (nargs != 2) {
@@ -307,19 +341,23 @@ ext_create_module(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, origin);
         goto done;
     }
-    snprintf(ext_path, sizeof(ext_path), "/proc/self/fd/%d", fd);
+    snprintf(memfd_path, sizeof(memfd_path), "/proc/self/fd/%d", fd);
     bootstrap = PyImport_ImportModule("importlib._bootstrap");
     imp = PyImport_ImportModule("_imp");
     if (bootstrap == NULL || imp == NULL)
         goto done;
-    memspec = spec_at(bootstrap, name, self, ext_path);
+    memspec = spec_at(bootstrap, name, self, memfd_path);
     if (memspec == NULL)
         goto done;
+    if (ext_loading_add(fd) < 0) {
+        PyErr_SetString(PyExc_ImportError, "spython: too many extension modules loading at once");
+        goto done;
+    }
     mod = PyObject_CallMethod(imp, "create_dynamic", "O", memspec);
+    ext_loading_remove(fd);
     if (mod != NULL && PyObject_SetAttrString(mod, "__file__", origin) < 0)
         Py_CLEAR(mod);
 done:
-    ext_path[0] = '\0';
     if (fd >= 0)
         close(fd);
     Py_XDECREF(memspec);

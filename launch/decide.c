@@ -89,10 +89,11 @@ spy_decide(const char *event, PyObject *args, const char **why, int *logged)
     if (strcmp(event, "import") == 0 && PyTuple_GET_SIZE(args) >= 2 &&
         PyTuple_GET_ITEM(args, 1) != Py_None) {
         PyObject *file = PyTuple_GET_ITEM(args, 1);
-        const char *loading = ext_loading_path();
-        if (loading != NULL && PyUnicode_Check(file) &&
-            PyUnicode_CompareWithASCIIString(file, loading) == 0)
+        const char *path = PyUnicode_Check(file) ? PyUnicode_AsUTF8(file) : NULL;
+        if (path != NULL && ext_is_loading(path))
             return DECIDE_ALLOW;
+        if (path == NULL && PyUnicode_Check(file))
+            PyErr_Clear();          /* a lone surrogate: certainly not our memfd */
         *why = "extension module not loaded through the verifying loader";
         return DECIDE_DENY;
     }

@@ -47,8 +47,8 @@ void verified_remember(PyObject *bytes, const char *path, const char *digest);
 const char *verified_lookup(PyObject *src, const char **digest);
 /* Drop those references before the interpreter is finalized. */
 void verified_forget(void);
-/* Path of the extension module that the verifying loader is loading right now. */
-const char *ext_loading_path(void);
+/* Is path (/proc/self/fd/N) a sealed memfd the verifying loader is loading? */
+int ext_is_loading(const char *path);
 /* Route importlib's sourceless and extension loaders through verification. */
 int spy_patch_loaders(void);
 

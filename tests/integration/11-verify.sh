@@ -180,6 +180,21 @@ sign "$T/ext3.py"
 run_spy "$T/ext3.py" "$T/extlib/_bz2.cpython-311-x86_64-linux-gnu.so"
 check "_imp.create_dynamic around the verifying loader is refused" grep -q "direct create_dynamic refused" "$OUT"
 
+cat > "$T/ext4.py" <<'PY'
+import _imp, fcntl, os, sys, importlib.machinery as m
+fd = os.memfd_create("mine", os.MFD_ALLOW_SEALING)
+os.write(fd, open(sys.argv[1], "rb").read())
+fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_WRITE | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL)
+try:
+    _imp.create_dynamic(m.ModuleSpec("_bz2", None, origin="/proc/self/fd/%d" % fd))
+    print("BYPASS LOADED")
+except PermissionError:
+    print("own memfd refused")
+PY
+sign "$T/ext4.py"
+run_spy "$T/ext4.py" "$T/extlib/_bz2.cpython-311-x86_64-linux-gnu.so"
+check "a sealed memfd the script made itself is not a way around verification" grep -q "own memfd refused" "$OUT"
+
 # ctypes.dlopen: only a signed library path.
 cp "$STDLIB/lib-dynload/_uuid.cpython-311-x86_64-linux-gnu.so" "$T/libunsigned.so"
 setfattr -x "$XATTR" "$T/libunsigned.so" 2>/dev/null

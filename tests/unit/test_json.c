@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/unit/testutil.h"
+
 #include "audit/json.h"
 
 #define PYTHON "/usr/bin/python3"
@@ -388,16 +390,6 @@ fill_random(unsigned char *p, size_t n)
     }
 }
 
-static void
-write_file(const char *path, const char *p, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-
-    assert_non_null(f);
-    assert_int_equal(fwrite(p, 1, n, f), n);
-    assert_int_equal(fclose(f), 0);
-}
-
 /* Python decodes the output strictly as UTF-8 and as JSON, and checks it holds
  * the input: valid sequences as they were, each byte of an invalid one as the
  * code point of the same value (and every byte so for jbuf_str_bytes). */
@@ -428,23 +420,23 @@ test_python_round_trip(void **state)
     snprintf(out, sizeof(out), "%s/out", dir);
     snprintf(outb, sizeof(outb), "%s/outb", dir);
     snprintf(py, sizeof(py), "%s/check.py", dir);
-    write_file(py, checker, sizeof(checker) - 1);
+    tu_write_file(py, checker, sizeof(checker) - 1);
     for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         data = malloc(sizes[i]);
         assert_non_null(data);
         fill_random(data, sizes[i]);
-        write_file(in, (char *)data, sizes[i]);
+        tu_write_file(in, (char *)data, sizes[i]);
 
         jbuf_init(&b, stack, sizeof(stack), 0);
         jbuf_str_utf8(&b, (char *)data, sizes[i]);
         assert_false(b.failed);
-        write_file(out, b.p, b.len);
+        tu_write_file(out, b.p, b.len);
         jbuf_free(&b);
 
         jbuf_init(&b, stack, sizeof(stack), 0);
         jbuf_str_bytes(&b, data, sizes[i]);
         assert_false(b.failed);
-        write_file(outb, b.p, b.len);
+        tu_write_file(outb, b.p, b.len);
         jbuf_free(&b);
         free(data);
 

@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/unit/testutil.h"
+
 #include <openssl/core_names.h>
 #include <openssl/encoder.h>
 #include <openssl/pem.h>
@@ -27,28 +29,13 @@ static EVP_PKEY *rsa_a, *rsa_b, *ec256, *ec384;
 static const char *
 at(const char *name)
 {
-    static char path[4][256];
-    static int slot;
-
-    slot = (slot + 1) % 4;
-    snprintf(path[slot], sizeof(path[slot]), "%s/%s", dir, name);
-    return path[slot];
-}
-
-static void
-write_file(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "w");
-
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
+    return tu_fmt("%s/%s", dir, name);
 }
 
 static void
 write_str(const char *path, const char *s)
 {
-    write_file(path, s, strlen(s));
+    tu_write_file(path, s, strlen(s));
 }
 
 static void
@@ -68,7 +55,7 @@ write_pubkey_der(const char *path, EVP_PKEY *pkey)
     int len = i2d_PUBKEY(pkey, &der);
 
     assert_true(len > 0);
-    write_file(path, der, (size_t)len);
+    tu_write_file(path, der, (size_t)len);
     OPENSSL_free(der);
 }
 
@@ -119,7 +106,7 @@ write_cert_der(const char *path, X509 *x)
     int len = i2d_X509(x, &der);
 
     assert_true(len > 0);
-    write_file(path, der, (size_t)len);
+    tu_write_file(path, der, (size_t)len);
     OPENSSL_free(der);
 }
 
@@ -322,7 +309,7 @@ test_rsa_pkcs1_pem(void **state)
     assert_non_null(ectx);
     assert_int_equal(OSSL_ENCODER_to_data(ectx, &pem, &len), 1);
     assert_non_null(strstr((char *)pem, "BEGIN RSA PUBLIC KEY"));
-    write_file(at("pkcs1.pem"), pem, len);
+    tu_write_file(at("pkcs1.pem"), pem, len);
     assert_int_equal(keyring_add_path(kr, at("pkcs1.pem"), errbuf, sizeof(errbuf)), 1);
     OPENSSL_free(pem);
     OSSL_ENCODER_CTX_free(ectx);
@@ -354,10 +341,10 @@ test_directory(void **state)
 
     write_cert_der(at("a.der"), x);
     append_pubkey_pem(at("b.pem"), ec256);
-    write_file(at(".hidden"), "garbage", 7);
-    write_file(at("target"), "garbage", 7);
+    tu_write_file(at(".hidden"), "garbage", 7);
+    tu_write_file(at("target"), "garbage", 7);
     assert_int_equal(mkdir(at("sub"), 0700), 0);
-    write_file(at("sub/c.pem"), "garbage", 7);
+    tu_write_file(at("sub/c.pem"), "garbage", 7);
     assert_int_equal(rename(at("target"), at("sub/target")), 0);
     assert_int_equal(symlink("sub/target", at("link.pem")), 0);
     assert_int_equal(mkfifo(at("fifo.pem"), 0600), 0);
@@ -392,7 +379,7 @@ test_directory_bad_file_rolls_back(void **state)
 static void
 test_empty_directory(void **state)
 {
-    write_file(at(".only-hidden.pem"), "x", 1);
+    tu_write_file(at(".only-hidden.pem"), "x", 1);
     assert_int_equal(keyring_add_path(*state, dir, errbuf, sizeof(errbuf)), -1);
     assert_non_null(strstr(errbuf, "no certificate or public key found"));
 }
@@ -423,7 +410,7 @@ test_bad_files(void **state)
     int derlen;
     FILE *f;
 
-    write_file(at("empty"), "", 0);
+    tu_write_file(at("empty"), "", 0);
     expect_error(kr, at("empty"), "not a certificate or public key");
     write_str(at("text"), "hello\n");
     expect_error(kr, at("text"), "not a certificate or public key");
@@ -435,7 +422,7 @@ test_bad_files(void **state)
 
     /* A truncated DER certificate. */
     derlen = i2d_X509(x, &der);
-    write_file(at("cut.der"), der, (size_t)derlen - 10);
+    tu_write_file(at("cut.der"), der, (size_t)derlen - 10);
     expect_error(kr, at("cut.der"), "not a certificate or public key");
     /* A PEM certificate whose body is not a certificate. */
     write_str(at("bad.pem"), "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
@@ -466,7 +453,7 @@ test_bad_files(void **state)
     big = malloc((1u << 20) + 1);
     assert_non_null(big);
     memset(big, ' ', (1u << 20) + 1);
-    write_file(at("big.pem"), big, (1u << 20) + 1);
+    tu_write_file(at("big.pem"), big, (1u << 20) + 1);
     expect_error(kr, at("big.pem"), "too large");
     free(big);
     OPENSSL_free(der);

@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/unit/testutil.h"
+
 #include "audit/log.h"
 
 struct tree {
@@ -283,22 +285,6 @@ expect_open_error(const char *path, const char *want)
     assert_int_equal(log_fd(), -1);
 }
 
-static char *msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-msg(const char *fmt, ...)
-{
-    static char buf[4][256];
-    static int next;
-    char *p = buf[next++ % 4];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(p, sizeof(buf[0]), fmt, ap);
-    va_end(ap);
-    return p;
-}
-
 static void
 test_refuse_fifo(void **state)
 {
@@ -307,10 +293,10 @@ test_refuse_fifo(void **state)
 
     assert_int_equal(mkfifo(fifo, 0600), 0);
     /* Without a reader: refused at once rather than waiting for one. */
-    expect_open_error(fifo, msg("%s: No such device or address", fifo));
+    expect_open_error(fifo, tu_fmt("%s: No such device or address", fifo));
     reader = open(fifo, O_RDONLY | O_NONBLOCK);
     assert_true(reader >= 0);
-    expect_open_error(fifo, msg("%s: not a regular file", fifo));
+    expect_open_error(fifo, tu_fmt("%s: not a regular file", fifo));
     close(reader);
 }
 
@@ -324,12 +310,12 @@ test_refuse_symlink(void **state)
     assert_true(fd >= 0);
     close(fd);
     assert_int_equal(symlink(target, link), 0);
-    expect_open_error(link, msg("%s: Too many levels of symbolic links", link));
+    expect_open_error(link, tu_fmt("%s: Too many levels of symbolic links", link));
     expect_content(target, "");
 
     link = at(state, "dangling");
     assert_int_equal(symlink(at(state, "new"), link), 0);
-    expect_open_error(link, msg("%s: Too many levels of symbolic links", link));
+    expect_open_error(link, tu_fmt("%s: Too many levels of symbolic links", link));
     assert_int_equal(access(at(state, "new"), F_OK), -1);
 }
 
@@ -338,7 +324,7 @@ test_refuse_directory(void **state)
 {
     const char *d = at(state, "");
 
-    expect_open_error(d, msg("%s: Is a directory", d));
+    expect_open_error(d, tu_fmt("%s: Is a directory", d));
 }
 
 static void

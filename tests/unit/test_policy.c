@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/unit/testutil.h"
+
 #include "policy/policy.h"
 
 #define OTHER_UID 12345
@@ -322,22 +324,6 @@ expect_untrusted(const char *path, const char *want)
     assert_string_equal(err, want);
 }
 
-static char *msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-msg(const char *fmt, ...)
-{
-    static char buf[4][512];
-    static int next;
-    char *p = buf[next++ % 4];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(p, sizeof(buf[0]), fmt, ap);
-    va_end(ap);
-    return p;
-}
-
 static void
 test_trust_good(void **state)
 {
@@ -365,15 +351,15 @@ test_trust_bad_file(void **state)
 
     mkdir_mode(state, "etc", 0755);
     f = file_mode(state, "etc/gw", "x", 0664);
-    expect_untrusted(f, msg("%s: bad ownership or modes", f));
+    expect_untrusted(f, tu_fmt("%s: bad ownership or modes", f));
     f = file_mode(state, "etc/ww", "x", 0646);
-    expect_untrusted(f, msg("%s: bad ownership or modes", f));
+    expect_untrusted(f, tu_fmt("%s: bad ownership or modes", f));
     /* A keyring directory anyone may add to is no keyring. */
     f = mkdir_mode(state, "etc/sticky-keys", 01777);
-    expect_untrusted(f, msg("%s: bad ownership or modes", f));
+    expect_untrusted(f, tu_fmt("%s: bad ownership or modes", f));
     f = at(state, "etc/fifo");
     assert_int_equal(mkfifo(f, 0644), 0);
-    expect_untrusted(f, msg("%s: not a regular file or directory", f));
+    expect_untrusted(f, tu_fmt("%s: not a regular file or directory", f));
 }
 
 static void
@@ -383,12 +369,12 @@ test_trust_bad_dirs(void **state)
 
     d = mkdir_mode(state, "ww", 0777);
     f = file_mode(state, "ww/f", "x", 0644);
-    expect_untrusted(f, msg("%s: bad ownership or modes for directory %s", f, d));
+    expect_untrusted(f, tu_fmt("%s: bad ownership or modes for directory %s", f, d));
 
     d = mkdir_mode(state, "gw", 0775);
     mkdir_mode(state, "gw/sub", 0755);
     f = file_mode(state, "gw/sub/f", "x", 0644);
-    expect_untrusted(f, msg("%s: bad ownership or modes for directory %s", f, d));
+    expect_untrusted(f, tu_fmt("%s: bad ownership or modes for directory %s", f, d));
 
 }
 
@@ -403,18 +389,18 @@ test_trust_other_owner(void **state)
     mkdir_mode(state, "etc", 0755);
     f = file_mode(state, "etc/other", "x", 0644);
     assert_int_equal(chown(f, OTHER_UID, 0), 0);
-    expect_untrusted(f, msg("%s: bad ownership or modes", f));
+    expect_untrusted(f, tu_fmt("%s: bad ownership or modes", f));
 
     d = mkdir_mode(state, "other", 0755);
     assert_int_equal(chown(d, OTHER_UID, 0), 0);
     f = file_mode(state, "other/f", "x", 0644);
-    expect_untrusted(f, msg("%s: bad ownership or modes for directory %s", f, d));
+    expect_untrusted(f, tu_fmt("%s: bad ownership or modes for directory %s", f, d));
 
     /* Sticky, but not root's: its owner may replace anything in it. */
     d = mkdir_mode(state, "other-sticky", 01777);
     assert_int_equal(chown(d, OTHER_UID, 0), 0);
     f = file_mode(state, "other-sticky/f", "x", 0644);
-    expect_untrusted(f, msg("%s: bad ownership or modes for directory %s", f, d));
+    expect_untrusted(f, tu_fmt("%s: bad ownership or modes for directory %s", f, d));
 }
 
 static void
@@ -435,7 +421,7 @@ test_trust_symlinks(void **state)
     f = file_mode(state, "etc/policy.conf", "x", 0644);
     l = at(state, "etc/link.conf");
     assert_int_equal(symlink(f, l), 0);
-    expect_untrusted(l, msg("%s: is a symbolic link", l));
+    expect_untrusted(l, tu_fmt("%s: is a symbolic link", l));
 
     /* A link above the file is followed, and the real directories are checked. */
     l = at(state, "etc-link");
@@ -447,7 +433,7 @@ test_trust_symlinks(void **state)
     l = at(state, "ww-link");
     assert_int_equal(symlink("ww", l), 0);
     f = at(state, "ww-link/policy.conf");
-    expect_untrusted(f, msg("%s: bad ownership or modes for directory %s", f, d));
+    expect_untrusted(f, tu_fmt("%s: bad ownership or modes for directory %s", f, d));
 }
 
 static void
@@ -462,7 +448,7 @@ test_trust_missing(void **state)
 {
     const char *f = at(state, "nope");
 
-    expect_untrusted(f, msg("%s: No such file or directory", f));
+    expect_untrusted(f, tu_fmt("%s: No such file or directory", f));
 }
 
 /* ---- policy_load ---- */
@@ -530,7 +516,7 @@ test_load_untrusted_policy(void **state)
 
     make_keys(state, 0755);
     f = write_policy(state, "", 0664);
-    expect_load_error(f, msg("%s: bad ownership or modes", f));
+    expect_load_error(f, tu_fmt("%s: bad ownership or modes", f));
 }
 
 static void
@@ -540,7 +526,7 @@ test_load_untrusted_keyring(void **state)
 
     make_keys(state, 0775);
     f = write_policy(state, "", 0644);
-    expect_load_error(f, msg("%s: bad ownership or modes", at(state, "keys")));
+    expect_load_error(f, tu_fmt("%s: bad ownership or modes", at(state, "keys")));
 }
 
 static void
@@ -551,7 +537,7 @@ test_load_untrusted_key_file(void **state)
     make_keys(state, 0755);
     assert_int_equal(chmod(at(state, "key.pem"), 0666), 0);
     f = write_policy(state, "", 0644);
-    expect_load_error(f, msg("%s: bad ownership or modes", at(state, "key.pem")));
+    expect_load_error(f, tu_fmt("%s: bad ownership or modes", at(state, "key.pem")));
 }
 
 static void
@@ -562,7 +548,7 @@ test_load_missing_keyring(void **state)
     mkdir_mode(state, "etc", 0755);
     mkdir_mode(state, "keys", 0755);
     f = write_policy(state, "", 0644);
-    expect_load_error(f, msg("%s: No such file or directory", at(state, "key.pem")));
+    expect_load_error(f, tu_fmt("%s: No such file or directory", at(state, "key.pem")));
 }
 
 static void
@@ -572,13 +558,13 @@ test_load_required(void **state)
 
     mkdir_mode(state, "etc", 0755);
     f = file_mode(state, "etc/p1", "keyring /k\nsearch-path /s\n", 0644);
-    expect_load_error(f, msg("%s: no log directive", f));
+    expect_load_error(f, tu_fmt("%s: no log directive", f));
     f = file_mode(state, "etc/p2", "log /l\nsearch-path /s\n", 0644);
-    expect_load_error(f, msg("%s: no keyring directive", f));
+    expect_load_error(f, tu_fmt("%s: no keyring directive", f));
     f = file_mode(state, "etc/p3", "log /l\nkeyring /k\n", 0644);
-    expect_load_error(f, msg("%s: no search-path directive", f));
+    expect_load_error(f, tu_fmt("%s: no search-path directive", f));
     f = file_mode(state, "etc/p4", "", 0644);
-    expect_load_error(f, msg("%s: no log directive", f));
+    expect_load_error(f, tu_fmt("%s: no log directive", f));
 }
 
 static void
@@ -588,7 +574,7 @@ test_load_parse_error_names_file(void **state)
 
     make_keys(state, 0755);
     f = write_policy(state, "mode strict\n", 0644);
-    expect_load_error(f, msg("%s:5: mode: 'strict' is not enforce or audit", f));
+    expect_load_error(f, tu_fmt("%s:5: mode: 'strict' is not enforce or audit", f));
 }
 
 static void
@@ -600,12 +586,12 @@ test_load_not_a_policy_file(void **state)
 
     mkdir_mode(state, "etc", 0755);
     f = mkdir_mode(state, "etc/dir", 0755);
-    expect_load_error(f, msg("%s: not a regular file", f));
+    expect_load_error(f, tu_fmt("%s: not a regular file", f));
 
     f = file_mode(state, "etc/real.conf", "", 0644);
     l = at(state, "etc/link.conf");
     assert_int_equal(symlink(f, l), 0);
-    expect_load_error(l, msg("%s: is a symbolic link", l));
+    expect_load_error(l, tu_fmt("%s: is a symbolic link", l));
 
     f = file_mode(state, "etc/big.conf", "", 0644);
     fp = fopen(f, "w");
@@ -613,7 +599,7 @@ test_load_not_a_policy_file(void **state)
     for (i = 0; i < (1 << 20) / 16 + 1; i++)
         fputs("# padding line\n\n", fp);
     assert_int_equal(fclose(fp), 0);
-    expect_load_error(f, msg("%s: larger than 1048576 bytes", f));
+    expect_load_error(f, tu_fmt("%s: larger than 1048576 bytes", f));
 
     expect_load_error("policy.conf", "policy.conf: not an absolute path");
 }

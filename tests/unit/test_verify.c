@@ -20,6 +20,8 @@
 #include <linux/seccomp.h>
 #include <cmocka.h>
 
+#include "tests/unit/testutil.h"
+
 #include <openssl/rsa.h>
 
 #include "verify/readfd.h"
@@ -89,22 +91,7 @@ static struct verify_cfg cfg;
 static const char *
 at(const char *name)
 {
-    static char path[4][256];
-    static int slot;
-
-    slot = (slot + 1) % 4;
-    snprintf(path[slot], sizeof(path[slot]), "%s/%s", dir, name);
-    return path[slot];
-}
-
-static void
-write_file(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "w");
-
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
+    return tu_fmt("%s/%s", dir, name);
 }
 
 static size_t
@@ -261,8 +248,8 @@ test_evmctl_fixtures(void **state)
     EVP_PKEY *k;
 
     assert_non_null(ek);
-    write_file(at("evm-rsa.pem"), evm_rsa_cert, strlen(evm_rsa_cert));
-    write_file(at("evm-ec.pem"), evm_ec_pub, strlen(evm_ec_pub));
+    tu_write_file(at("evm-rsa.pem"), evm_rsa_cert, strlen(evm_rsa_cert));
+    tu_write_file(at("evm-ec.pem"), evm_ec_pub, strlen(evm_ec_pub));
     assert_int_equal(keyring_add_path(ek, at("evm-rsa.pem"), err, sizeof(err)), 1);
     assert_int_equal(keyring_add_path(ek, at("evm-ec.pem"), err, sizeof(err)), 1);
     assert_non_null(k = keyring_find(ek, evm_rsa_keyid, &cursor));
@@ -481,7 +468,7 @@ test_file_signed(void **state)
     struct verify_info info;
     struct code_file cf;
 
-    write_file(at("ok.py"), src, strlen(src));
+    tu_write_file(at("ok.py"), src, strlen(src));
     expect_file(at("ok.py"), V_NO_SIGNATURE, src, strlen(src));
     sign_path(rsa, at("ok.py"), "user.ima");
     expect_file(at("ok.py"), V_OK, src, strlen(src));
@@ -493,7 +480,7 @@ test_file_signed(void **state)
     assert_int_equal(symlink("ok.py", at("link.py")), 0);
     expect_file(at("link.py"), V_OK, src, strlen(src));
     /* Changed after signing. */
-    write_file(at("ok.py"), "print('evil')\n", 14);
+    tu_write_file(at("ok.py"), "print('evil')\n", 14);
     expect_file(at("ok.py"), V_BAD_SIGNATURE, "print('evil')\n", 14);
 }
 
@@ -502,7 +489,7 @@ test_file_empty(void **state)
 {
     struct code_file cf;
 
-    write_file(at("empty.py"), "", 0);
+    tu_write_file(at("empty.py"), "", 0);
     assert_int_equal(code_file_read(&cfg, at("empty.py"), &cf, NULL, NULL), V_NO_SIGNATURE);
     assert_non_null(cf.data);
     assert_int_equal(cf.len, 0);
@@ -522,7 +509,7 @@ test_file_xattr_name(void **state)
     struct code_file cf;
 
     sec.xattr_name = "security.ima";
-    write_file(at("sec.py"), src, strlen(src));
+    tu_write_file(at("sec.py"), src, strlen(src));
     sign_path(ec384, at("sec.py"), "user.ima");
     assert_int_equal(code_file_read(&sec, at("sec.py"), &cf, NULL, NULL), V_NO_SIGNATURE);
     code_file_free(&cf);
@@ -541,7 +528,7 @@ test_file_bad_xattrs(void **state)
     static const uint8_t hash_only[33] = { IMA_XATTR_DIGEST_NG, IMA_HASH_SHA256 };
     uint8_t big[XATTR_MAX + 1 + 500];
 
-    write_file(at("x.py"), src, strlen(src));
+    tu_write_file(at("x.py"), src, strlen(src));
     assert_int_equal(setxattr(at("x.py"), "user.ima", hash_only, sizeof(hash_only), 0), 0);
     expect_file(at("x.py"), V_NO_SIGNATURE, src, strlen(src));
     /* Larger than our buffer: ERANGE from fgetxattr. */
@@ -588,7 +575,7 @@ test_file_magic_links(void **state)
     struct code_file cf;
     int fd, err = 0;
 
-    write_file(at("m.py"), src, strlen(src));
+    tu_write_file(at("m.py"), src, strlen(src));
     sign_path(rsa, at("m.py"), "user.ima");
     fd = open(at("m.py"), O_RDONLY);
     assert_true(fd >= 0);
@@ -613,12 +600,12 @@ test_file_size_cap(void **state)
 
     small.max_file_size = 16;
     memset(buf, '#', sizeof(buf));
-    write_file(at("16.py"), buf, 16);
+    tu_write_file(at("16.py"), buf, 16);
     sign_path(ec256, at("16.py"), "user.ima");
     assert_int_equal(code_file_read(&small, at("16.py"), &cf, NULL, NULL), V_OK);
     assert_int_equal(cf.len, 16);
     code_file_free(&cf);
-    write_file(at("17.py"), buf, 17);
+    tu_write_file(at("17.py"), buf, 17);
     sign_path(ec256, at("17.py"), "user.ima");
     assert_int_equal(code_file_read(&small, at("17.py"), &cf, NULL, NULL), V_TOO_LARGE);
     assert_null(cf.data);
@@ -631,7 +618,7 @@ test_file_read_fd(void **state)
     struct code_file cf;
     int fd, p[2];
 
-    write_file(at("fd.py"), src, strlen(src));
+    tu_write_file(at("fd.py"), src, strlen(src));
     sign_path(ec384, at("fd.py"), "user.ima");
     fd = open(at("fd.py"), O_RDONLY);
     assert_true(fd >= 0);
@@ -659,7 +646,7 @@ test_read_growth(void **state)
 
     for (size_t i = 0; i < sizeof(src); i++)
         src[i] = (uint8_t)i;
-    write_file(at("grow"), src, sizeof(src));
+    tu_write_file(at("grow"), src, sizeof(src));
     fd = open(at("grow"), O_RDONLY);
     assert_true(fd >= 0);
     assert_int_equal(fstat(fd, &st), 0);
@@ -754,8 +741,8 @@ routes_setup(void)
 
     assert_int_equal(mkdir(at("rt"), 0700), 0);
     assert_int_equal(mkdir(at("rt/sub"), 0700), 0);
-    write_file(at("rt/f.py"), "pass\n", 5);
-    write_file(at("rt/sub/g.py"), "pass\n", 5);
+    tu_write_file(at("rt/f.py"), "pass\n", 5);
+    tu_write_file(at("rt/sub/g.py"), "pass\n", 5);
     sign_path(rsa, at("rt/f.py"), "user.ima");
     sign_path(rsa, at("rt/sub/g.py"), "user.ima");
     assert_int_equal(symlink("f.py", at("rt/rel.py")), 0);

@@ -7,6 +7,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "verify/digestlist.h"
 #include "verify/nomagic.h"
 #include "verify/readfd.h"
 #include "verify/sig.h"
@@ -24,15 +25,32 @@ open_code(const char *path, int *fdp, int *err)
     return errno == ELOOP ? V_NOT_REGULAR : V_UNREADABLE;
 }
 
+/* The file's own signature, from the same fd as its bytes. */
+static enum verdict
+check_signature(const struct verify_cfg *cfg, int fd, struct code_file *cf,
+                struct verify_info *info, int *err)
+{
+    uint8_t xattr[IMA_SIG_V2_HDR_LEN + IMA_SIG_MAX_LEN + 1];
+    ssize_t n;
+
+    if ((n = fgetxattr(fd, cfg->xattr_name, xattr, sizeof(xattr))) >= 0)
+        return verify_buffer(cfg->keyring, cf->data, cf->len, xattr, (size_t)n, info);
+    *err = errno;
+    if (*err == ENODATA || *err == ENOTSUP)
+        return V_NO_SIGNATURE;      /* no xattr, or a filesystem that cannot hold one */
+    if (*err == ERANGE)
+        return V_MALFORMED;         /* longer than any valid signature */
+    code_file_free(cf);
+    return V_UNREADABLE;
+}
+
 enum verdict
 code_file_read_fd(const struct verify_cfg *cfg, int fd,
                   struct code_file *out, struct verify_info *info,
                   int *errno_out)
 {
-    uint8_t xattr[IMA_SIG_V2_HDR_LEN + IMA_SIG_MAX_LEN + 1];
     struct stat st;
     enum verdict v;
-    ssize_t n;
     int err = 0;
 
     memset(out, 0, sizeof(*out));
@@ -51,20 +69,11 @@ code_file_read_fd(const struct verify_cfg *cfg, int fd,
     }
     if ((v = read_fd_whole(fd, &st, cfg->max_file_size, &out->data, &out->len, &err)) != V_OK)
         goto out;
-
-    if ((n = fgetxattr(fd, cfg->xattr_name, xattr, sizeof(xattr))) < 0) {
-        err = errno;
-        if (err == ENODATA || err == ENOTSUP) {
-            v = V_NO_SIGNATURE;     /* no xattr, or a filesystem that cannot hold one */
-        } else if (err == ERANGE) {
-            v = V_MALFORMED;        /* longer than any valid signature */
-        } else {
-            v = V_UNREADABLE;
-            code_file_free(out);
-        }
-        goto out;
-    }
-    v = verify_buffer(cfg->keyring, out->data, out->len, xattr, (size_t)n, info);
+    /* A file that a verified digest list names needs no signature of its own. */
+    if (digest_set_match(cfg->digests, out->data, out->len, info) != 1)
+        v = check_signature(cfg, fd, out, info, &err);
+    if (v == V_OK)
+        v = exec_check_fd(&cfg->exec, fd, &st, &err);
 out:
     if (errno_out != NULL)
         *errno_out = err;

@@ -1,43 +1,36 @@
-/* spython-sign: write IMA v2 signatures on code files, or check them (--verify). */
+/* spython-sign: write IMA v2 signatures on code files, or check them the way
+ * spython will (--check, --verify). Trees are walked once, the files worked
+ * on by one thread per CPU, the results reported in walk order. */
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <fts.h>
 #include <getopt.h>
+#include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/rsa.h>
 
 #include "policy/policy.h"
 #include "verify/keyring.h"
-#include "verify/readfd.h"
 #include "verify/sig.h"
-#include "verify/verify.h"
+#include "verify/sign.h"
 
-/* What a directory walk picks up: the files spython opens as code. */
-static const char *const code_suffixes[] = { ".py", ".pyc", ".pth", ".so", ".zip" };
+enum { SIGN, VERIFY, CHECK };
 
-struct run {
-    int verify;                     /* --verify: check instead of sign */
-    int quiet, verbose;
-    const char *xattr;
-    /* signing */
-    EVP_PKEY *key;
-    const EVP_MD *md;
+struct opts {
+    int mode;
+    const char *keyfile, *certfile, *pass_file, *policy, *xattr, *user, *list;
+    char **keyrings;
+    size_t nkeyrings;
     uint8_t hash_algo;
-    uint8_t keyid[4];
-    /* verifying */
-    struct keyring *keyring;
-    struct verify_cfg cfg;
-    unsigned long done, failed;
+    unsigned jobs;
+    int xattr_set, force, allow_abi, json, quiet, verbose, require_unwritable;
+    int exec_check;             /* -1: from the policy, else auto */
 };
 
 static void __attribute__((noreturn))
@@ -46,310 +39,110 @@ usage(int status)
     FILE *f = status == 0 ? stdout : stderr;
 
     fprintf(f,
-        "usage: spython-sign -k key.pem [-qv] [-a algo] [--xattr name]\n"
-        "                    [--keyid-from-cert cert] path ...\n"
+        "usage: spython-sign -k key.pem [-fqrv] [-a algo] [-j jobs] [--pass-file file]\n"
+        "                    [--keyid-from-cert cert] [--xattr name]\n"
+        "                    [--allow-abi-violations] [--digest-list list] path ...\n"
+        "       spython-sign --check [-qrv] [--json] [-j jobs] {-K keyring ... | --policy file}\n"
+        "                    [--xattr name] [--exec-check auto|require|off]\n"
+        "                    [--require-unwritable] [--user user] [path ...]\n"
         "       spython-sign --verify -K keyring [-K keyring ...] [-qv] [--xattr name] path ...\n"
         "\n"
         "Files are signed or checked as given; directories are walked, without\n"
         "following symlinks, for .py .pyc .pth .so .zip files.\n"
-        "  -k, --key FILE             PEM private key (RSA or EC)\n"
+        "  -k, --key FILE             PEM private key (RSA or EC), perhaps encrypted\n"
+        "      --pass-file FILE       its passphrase (first line; mode 600); else asked on a terminal\n"
         "  -a, --hash-algo ALGO       sha256 (default), sha384, sha512 or sha224\n"
         "      --xattr NAME           signature attribute (default %s)\n"
         "      --keyid-from-cert CERT key id from the certificate's Subject Key Identifier\n"
+        "  -f, --force                re-sign files this key has already signed\n"
+        "      --digest-list LIST     sign nothing but LIST: the sha256 of every file, for\n"
+        "                             the policy's digest-list directive (-v prints them)\n"
+        "      --allow-abi-violations sign extension modules the ABI audit refuses, with a warning\n"
+        "  -r, --recursive            accepted for evmctl users: directories are always walked\n"
+        "  -j, --jobs N               worker threads (default: one per CPU)\n"
+        "      --check                list every file spython would refuse, and why\n"
         "      --verify               check signatures as spython does; print PATH: verdict\n"
         "  -K, --keyring PATH         trusted certificate, public key or directory of them\n"
+        "      --policy FILE          take keyring, xattr and rules from a spython policy;\n"
+        "                             with no path, check its search-path directories\n"
+        "      --json                 --check result as one JSON document\n"
+        "      --exec-check MODE      as the policy directive (default auto)\n"
+        "      --require-unwritable   refuse code the user could write (W^X)\n"
+        "      --user USER            whose W^X view to take (default: the caller)\n"
         "  -q, --quiet                print errors only\n"
-        "  -v, --verbose              also report skipped files\n"
+        "  -v, --verbose              also report unchanged and skipped files\n"
         "  -h, --help                 this text\n",
         POLICY_DEFAULT_XATTR);
     exit(status);
 }
 
+static unsigned
+parse_jobs(const char *s)
+{
+    char *end;
+    long n;
+
+    errno = 0;
+    n = strtol(s, &end, 10);
+    if (errno != 0 || *end != '\0' || n < 1 || n > 256) {
+        warnx("--jobs: '%s' is not a number from 1 to 256", s);
+        usage(2);
+    }
+    return (unsigned)n;
+}
+
+static uid_t
+parse_user(const char *s)
+{
+    struct passwd *pw;
+    char *end;
+    unsigned long n;
+
+    if ((pw = getpwnam(s)) != NULL)
+        return pw->pw_uid;
+    errno = 0;
+    n = strtoul(s, &end, 10);
+    if (errno != 0 || *end != '\0' || *s == '\0' || n >= (uid_t)-1)
+        errx(2, "--user: no such user: %s", s);
+    return (uid_t)n;
+}
+
+/* The key, its digest and its id, as evmctl would write them. */
 static int
-no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-    return -1;                      /* never prompt: encrypted keys are refused */
-}
-
-/* Read a PEM private key; the file image is wiped before it is freed. Messages
- * name the file and never quote its contents. */
-static EVP_PKEY *
-load_private_key(const char *path, char *err, size_t errlen)
-{
-    EVP_PKEY *pkey = NULL;
-    struct stat st;
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    BIO *bio = NULL;
-    enum verdict v;
-    int fd, saved = 0;
-
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0 ||
-        fstat(fd, &st) != 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s: not a regular file", path);
-        goto out;
-    }
-    if ((v = read_fd_whole(fd, &st, KEYRING_FILE_MAX, &buf, &len, &saved)) != V_OK) {
-        snprintf(err, errlen, "%s: %s", path,
-                 v == V_UNREADABLE ? strerror(saved) : verdict_reason(v));
-        goto out;
-    }
-    if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        goto out;
-    }
-    pkey = PEM_read_bio_PrivateKey_ex(bio, NULL, no_passphrase, NULL, NULL, NULL);
-    if (pkey == NULL)
-        snprintf(err, errlen, "%s: no unencrypted PEM private key found", path);
-out:
-    BIO_free(bio);
-    OPENSSL_clear_free(buf, len);
-    ERR_clear_error();
-    if (fd >= 0)
-        close(fd);
-    return pkey;
-}
-
-static int
-is_code_file(const char *name)
-{
-    size_t n = strlen(name), s;
-
-    for (size_t i = 0; i < sizeof(code_suffixes) / sizeof(code_suffixes[0]); i++) {
-        s = strlen(code_suffixes[i]);
-        if (n > s && strcmp(name + n - s, code_suffixes[i]) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-static void
-failed(struct run *r, const char *path, const char *why)
-{
-    fprintf(stderr, "spython-sign: %s: %s\n", path, why);
-    r->failed++;
-}
-
-/* RSA PKCS#1 v1.5 or ECDSA over the digest: what the kernel and verify_buffer check. */
-static int
-sign_digest(struct run *r, const uint8_t *digest, size_t dlen, uint8_t *sig, size_t *siglen)
-{
-    EVP_PKEY_CTX *ctx;
-    int ok = 0;
-
-    if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, r->key, NULL)) == NULL)
-        goto out;
-    if (EVP_PKEY_sign_init(ctx) != 1)
-        goto out;
-    if (EVP_PKEY_is_a(r->key, "RSA") && EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) != 1)
-        goto out;
-    if (EVP_PKEY_CTX_set_signature_md(ctx, r->md) != 1)
-        goto out;
-    ok = EVP_PKEY_sign(ctx, sig, siglen, digest, dlen) == 1;
-out:
-    EVP_PKEY_CTX_free(ctx);
-    ERR_clear_error();
-    return ok;
-}
-
-static void
-sign_file(struct run *r, const char *path)
-{
-    uint8_t digest[EVP_MAX_MD_SIZE], sig[IMA_SIG_MAX_LEN];
-    uint8_t xattr[IMA_SIG_V2_HDR_LEN + IMA_SIG_MAX_LEN];
-    struct ima_sig is;
-    struct stat st;
-    uint8_t *data = NULL;
-    size_t len = 0, siglen = sizeof(sig), xlen;
-    unsigned int dlen;
-    enum verdict v;
-    int fd, saved = 0;
-
-    /* O_NOFOLLOW and fstat on the fd: the file hashed is the file labelled. */
-    if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0 ||
-        fstat(fd, &st) != 0) {
-        failed(r, path, errno == ELOOP ? "is a symbolic link" : strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        failed(r, path, "not a regular file");
-        goto out;
-    }
-    if ((v = read_fd_whole(fd, &st, UINT64_MAX, &data, &len, &saved)) != V_OK) {
-        failed(r, path, v == V_UNREADABLE ? strerror(saved) : verdict_reason(v));
-        goto out;
-    }
-    if (EVP_Digest(data, len, digest, &dlen, r->md, NULL) != 1 ||
-        !sign_digest(r, digest, dlen, sig, &siglen)) {
-        ERR_clear_error();
-        failed(r, path, "signing failed");
-        goto out;
-    }
-    is.hash_algo = r->hash_algo;
-    memcpy(is.keyid, r->keyid, sizeof(is.keyid));
-    is.sig = sig;
-    is.sig_len = siglen;
-    if ((xlen = sig_write_ima_v2(&is, xattr, sizeof(xattr))) == 0) {
-        failed(r, path, "signature too long");
-        goto out;
-    }
-    if (fsetxattr(fd, r->xattr, xattr, xlen, 0) != 0) {
-        failed(r, path, strerror(errno));
-        goto out;
-    }
-    r->done++;
-    if (!r->quiet)
-        printf("signed %s\n", path);
-out:
-    free(data);
-    if (fd >= 0)
-        close(fd);
-}
-
-static void
-verify_file(struct run *r, const char *path)
-{
-    struct code_file cf;
-    enum verdict v;
-    int saved = 0;
-
-    v = code_file_read(&r->cfg, path, &cf, NULL, &saved);
-    code_file_free(&cf);
-    if (v == V_OK) {
-        r->done++;
-        if (!r->quiet)
-            printf("%s: ok\n", path);
-        return;
-    }
-    r->failed++;
-    if (v == V_UNREADABLE)
-        printf("%s: %s (%s)\n", path, verdict_reason(v), strerror(saved));
-    else
-        printf("%s: %s\n", path, verdict_reason(v));
-}
-
-static void
-skipped(const struct run *r, const char *path, const char *why)
-{
-    if (r->verbose)
-        fprintf(stderr, "spython-sign: %s: skipped (%s)\n", path, why);
-}
-
-static int
-cmp_entries(const FTSENT **a, const FTSENT **b)
-{
-    return strcmp((*a)->fts_name, (*b)->fts_name);
-}
-
-/* Paths named on the command line are taken whatever their name; inside
- * directories only code files are, and symlinks never. */
-static void
-walk(struct run *r, char *path)
-{
-    void (*act)(struct run *, const char *) = r->verify ? verify_file : sign_file;
-    char *paths[] = { path, NULL };
-    /* spython follows a symlink it is told to run, so --verify does too. */
-    int opts = FTS_PHYSICAL | FTS_NOCHDIR | (r->verify ? FTS_COMFOLLOW : 0);
-    FTSENT *e;
-    FTS *fts;
-    int top;
-
-    if ((fts = fts_open(paths, opts, cmp_entries)) == NULL)
-        err(1, "fts_open");
-    for (;;) {
-        errno = 0;
-        if ((e = fts_read(fts)) == NULL)
-            break;
-        top = e->fts_level == FTS_ROOTLEVEL;
-        /* --verify answers for a named path exactly as spython would open it. */
-        if (top && r->verify && e->fts_info != FTS_D && e->fts_info != FTS_DP) {
-            act(r, e->fts_path);
-            continue;
-        }
-        switch (e->fts_info) {
-        case FTS_D:
-        case FTS_DP:
-            break;
-        case FTS_F:
-            if (top || is_code_file(e->fts_name))
-                act(r, e->fts_path);
-            break;
-        case FTS_SL:
-        case FTS_SLNONE:
-            if (top)
-                failed(r, e->fts_path, "is a symbolic link");
-            else
-                skipped(r, e->fts_path, "symbolic link");
-            break;
-        case FTS_DNR:
-        case FTS_ERR:
-        case FTS_NS:
-            failed(r, e->fts_path, strerror(e->fts_errno));
-            break;
-        case FTS_DC:
-            skipped(r, e->fts_path, "directory cycle");
-            break;
-        default:
-            if (top)
-                failed(r, e->fts_path, "not a regular file");
-            else
-                skipped(r, e->fts_path, "not a regular file");
-            break;
-        }
-    }
-    if (errno != 0)
-        err(1, "fts_read");
-    fts_close(fts);
-}
-
-static int
-setup_verifier(struct run *r, char **keyrings, size_t n, char *why, size_t whylen)
-{
-    if ((r->keyring = keyring_new()) == NULL) {
-        snprintf(why, whylen, "out of memory");
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (keyring_add_path(r->keyring, keyrings[i], why, whylen) < 0)
-            return -1;
-    r->cfg.keyring = r->keyring;
-    r->cfg.xattr_name = r->xattr;
-    r->cfg.max_file_size = POLICY_DEFAULT_MAX_FILE_SIZE;
-    return 0;
-}
-
-static int
-setup_signer(struct run *r, const char *keyfile, const char *certfile, char *why, size_t whylen)
+setup_signer(struct signer *s, const struct opts *o, char *why, size_t whylen)
 {
     EVP_PKEY *certkey = NULL;
     char reason[256];
     int rc = -1;
 
-    if ((r->md = verify_md(r->hash_algo)) == NULL) {
-        snprintf(why, whylen, "%s: not available in this OpenSSL", verify_hash_label(r->hash_algo));
+    s->hash_algo = o->hash_algo;
+    s->xattr = o->xattr;
+    s->force = o->force;
+    s->allow_abi = o->allow_abi;
+    s->abi = &sign_abi_rules;
+    s->quiet = o->quiet;
+    s->verbose = o->verbose;
+    if ((s->md = verify_md(s->hash_algo)) == NULL) {
+        snprintf(why, whylen, "%s: not available in this OpenSSL", verify_hash_label(s->hash_algo));
         goto out;
     }
-    if ((r->key = load_private_key(keyfile, why, whylen)) == NULL)
+    if ((s->key = sign_load_key(o->keyfile, o->pass_file, why, whylen)) == NULL)
         goto out;
-    if (keyring_key_supported(r->key, reason, sizeof(reason)) != 0) {
-        snprintf(why, whylen, "%s: unsupported key: %s", keyfile, reason);
+    if (keyring_key_supported(s->key, reason, sizeof(reason)) != 0) {
+        snprintf(why, whylen, "%s: unsupported key: %s", o->keyfile, reason);
         goto out;
     }
-    if (certfile == NULL) {
-        if (keyid_of_pkey(r->key, r->keyid) != 0) {
-            snprintf(why, whylen, "%s: cannot compute key id", keyfile);
+    if (o->certfile == NULL) {
+        if (keyid_of_pkey(s->key, s->keyid) != 0) {
+            snprintf(why, whylen, "%s: cannot compute key id", o->keyfile);
             goto out;
         }
     } else {
-        if (cert_read_skid(certfile, r->keyid, &certkey, why, whylen) != 0)
+        if (cert_read_skid(o->certfile, s->keyid, &certkey, why, whylen) != 0)
             goto out;
         /* A key id that names another key makes signatures nobody can check. */
-        if (EVP_PKEY_eq(certkey, r->key) != 1) {
-            snprintf(why, whylen, "%s: certificate is not for key %s", certfile, keyfile);
+        if (EVP_PKEY_eq(certkey, s->key) != 1) {
+            snprintf(why, whylen, "%s: certificate is not for key %s", o->certfile, o->keyfile);
             goto out;
         }
     }
@@ -360,33 +153,115 @@ out:
     return rc;
 }
 
+/* Keyring, xattr, size cap and execution rules: from a policy when one is
+ * named, so the check answers exactly as spython under that policy would. */
+static int
+setup_checker(struct checker *c, struct keyring *kr, struct policy *pol, const struct opts *o,
+              char *why, size_t whylen)
+{
+    enum exec_check_mode mode = EXEC_CHECK_AUTO;
+    char *const *paths = o->keyrings;
+    struct exec_env env;
+    size_t n = o->nkeyrings;
+    int unwritable = o->require_unwritable;
+
+    c->cfg.xattr_name = o->xattr;
+    c->cfg.max_file_size = POLICY_DEFAULT_MAX_FILE_SIZE;
+    if (o->policy != NULL) {
+        if (policy_load(o->policy, pol, why, whylen) != 0)
+            return -1;
+        paths = pol->keyrings;
+        n = pol->n_keyrings;
+        c->cfg.xattr_name = pol->xattr;
+        c->cfg.max_file_size = pol->max_file_size;
+        mode = pol->exec_check;
+        unwritable |= pol->require_unwritable;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (keyring_add_path(kr, paths[i], why, whylen) < 0)
+            return -1;
+    c->cfg.keyring = kr;
+    /* --verify answers for signatures alone, as it always has. */
+    if (o->mode == VERIFY)
+        return 0;
+    if (o->exec_check >= 0)
+        mode = (enum exec_check_mode)o->exec_check;
+    exec_env_probe(&env);
+    if (exec_rules_init(&c->cfg.exec, mode, unwritable, &env, why, whylen) != 0)
+        return -1;
+    if (o->user != NULL) {
+        c->cfg.exec.as_uid_set = 1;
+        c->cfg.exec.as_uid = parse_user(o->user);
+    }
+    return 0;
+}
+
+/* With --policy and no path: what spython would import from. A directory
+ * inside one already listed (lib-dynload in the stdlib) is walked once; one
+ * that does not exist holds nothing spython could load. */
+static void
+collect_search_path(struct joblist *jl, const struct policy *pol, int verbose)
+{
+    struct stat st;
+    size_t len;
+    int inside;
+
+    for (size_t i = 0; i < pol->n_search_path; i++) {
+        const char *p = pol->search_path[i];
+
+        inside = 0;
+        for (size_t k = 0; k < i && !inside; k++) {
+            len = strlen(pol->search_path[k]);
+            inside = strncmp(p, pol->search_path[k], len) == 0 &&
+                     (p[len] == '/' || p[len] == '\0');
+        }
+        if (inside)
+            continue;
+        if (stat(p, &st) != 0 && errno == ENOENT) {
+            if (verbose)
+                fprintf(stderr, "spython-sign: %s: skipped (search-path does not exist)\n", p);
+            continue;
+        }
+        walk_collect(jl, p, 1);
+    }
+}
+
+enum {
+    OPT_XATTR = 256, OPT_CERT, OPT_VERIFY, OPT_CHECK, OPT_PASS_FILE, OPT_ALLOW_ABI,
+    OPT_POLICY, OPT_JSON, OPT_EXEC_CHECK, OPT_UNWRITABLE, OPT_USER, OPT_DIGEST_LIST,
+};
+
 static const struct option longopts[] = {
-    { "key",             required_argument, NULL, 'k' },
-    { "hash-algo",       required_argument, NULL, 'a' },
-    { "xattr",           required_argument, NULL, 'x' },
-    { "keyid-from-cert", required_argument, NULL, 'c' },
-    { "verify",          no_argument,       NULL, 'V' },
-    { "keyring",         required_argument, NULL, 'K' },
-    { "quiet",           no_argument,       NULL, 'q' },
-    { "verbose",         no_argument,       NULL, 'v' },
-    { "help",            no_argument,       NULL, 'h' },
+    { "key",                  required_argument, NULL, 'k' },
+    { "hash-algo",            required_argument, NULL, 'a' },
+    { "xattr",                required_argument, NULL, OPT_XATTR },
+    { "keyid-from-cert",      required_argument, NULL, OPT_CERT },
+    { "pass-file",            required_argument, NULL, OPT_PASS_FILE },
+    { "force",                no_argument,       NULL, 'f' },
+    { "allow-abi-violations", no_argument,       NULL, OPT_ALLOW_ABI },
+    { "recursive",            no_argument,       NULL, 'r' },
+    { "jobs",                 required_argument, NULL, 'j' },
+    { "verify",               no_argument,       NULL, OPT_VERIFY },
+    { "check",                no_argument,       NULL, OPT_CHECK },
+    { "keyring",              required_argument, NULL, 'K' },
+    { "policy",               required_argument, NULL, OPT_POLICY },
+    { "json",                 no_argument,       NULL, OPT_JSON },
+    { "exec-check",           required_argument, NULL, OPT_EXEC_CHECK },
+    { "require-unwritable",   no_argument,       NULL, OPT_UNWRITABLE },
+    { "user",                 required_argument, NULL, OPT_USER },
+    { "digest-list",          required_argument, NULL, OPT_DIGEST_LIST },
+    { "quiet",                no_argument,       NULL, 'q' },
+    { "verbose",              no_argument,       NULL, 'v' },
+    { "help",                 no_argument,       NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
 
-int
-main(int argc, char **argv)
+static void
+parse_args(int argc, char **argv, struct opts *o)
 {
-    struct run r = { .xattr = POLICY_DEFAULT_XATTR, .hash_algo = IMA_HASH_SHA256 };
-    const char *keyfile = NULL, *certfile = NULL;
-    char **keyrings = NULL;
-    char why[512];
-    size_t nkeyrings = 0;
-    int ch, algo, rc;
+    int ch, algo;
 
-    signal(SIGPIPE, SIG_IGN);
-    if ((keyrings = calloc((size_t)argc, sizeof(*keyrings))) == NULL)
-        err(1, NULL);
-    while ((ch = getopt_long(argc, argv, "a:hK:k:qv", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "a:fhj:K:k:qrv", longopts, NULL)) != -1) {
         switch (ch) {
         case 'a':
             if ((algo = sig_hash_from_name(optarg)) < 0) {
@@ -394,59 +269,158 @@ main(int argc, char **argv)
                       optarg);
                 usage(2);
             }
-            r.hash_algo = (uint8_t)algo;
+            o->hash_algo = (uint8_t)algo;
             break;
-        case 'c':
-            certfile = optarg;
+        case 'f':
+            o->force = 1;
             break;
         case 'h':
             usage(0);
+        case 'j':
+            o->jobs = parse_jobs(optarg);
+            break;
         case 'K':
-            keyrings[nkeyrings++] = optarg;
+            o->keyrings[o->nkeyrings++] = optarg;
             break;
         case 'k':
-            keyfile = optarg;
+            o->keyfile = optarg;
             break;
         case 'q':
-            r.quiet = 1;
+            o->quiet = 1;
             break;
-        case 'V':
-            r.verify = 1;
+        case 'r':
             break;
         case 'v':
-            r.verbose = 1;
+            o->verbose = 1;
             break;
-        case 'x':
-            r.xattr = optarg;
+        case OPT_XATTR:
+            o->xattr = optarg;
+            o->xattr_set = 1;
+            break;
+        case OPT_CERT:
+            o->certfile = optarg;
+            break;
+        case OPT_PASS_FILE:
+            o->pass_file = optarg;
+            break;
+        case OPT_ALLOW_ABI:
+            o->allow_abi = 1;
+            break;
+        case OPT_VERIFY:
+        case OPT_CHECK:
+            if (o->mode != SIGN)
+                usage(2);
+            o->mode = ch == OPT_VERIFY ? VERIFY : CHECK;
+            break;
+        case OPT_POLICY:
+            o->policy = optarg;
+            break;
+        case OPT_JSON:
+            o->json = 1;
+            break;
+        case OPT_EXEC_CHECK:
+            if ((o->exec_check = exec_check_mode_from_name(optarg)) < 0) {
+                warnx("--exec-check: '%s' is not auto, require or off", optarg);
+                usage(2);
+            }
+            break;
+        case OPT_UNWRITABLE:
+            o->require_unwritable = 1;
+            break;
+        case OPT_USER:
+            o->user = optarg;
+            break;
+        case OPT_DIGEST_LIST:
+            o->list = optarg;
             break;
         default:
             usage(2);
         }
     }
+}
+
+/* Options that belong to another mode are mistakes, not no-ops. */
+static int
+coherent(const struct opts *o, int npaths)
+{
+    int sign_opts = o->keyfile != NULL || o->certfile != NULL || o->pass_file != NULL ||
+                    o->list != NULL ||
+                    o->force || o->allow_abi;
+    int check_opts = o->json || o->exec_check >= 0 || o->require_unwritable || o->user != NULL;
+    /* A policy brings its own keyring and xattr: no second source to disagree with. */
+    int trust = o->policy != NULL ? o->nkeyrings == 0 && !o->xattr_set : o->nkeyrings > 0;
+
+    switch (o->mode) {
+    case SIGN:
+        return o->keyfile != NULL && o->nkeyrings == 0 && o->policy == NULL && !check_opts &&
+               npaths > 0;
+    case VERIFY:
+        return !sign_opts && !check_opts && trust && npaths > 0;
+    default:
+        return !sign_opts && trust && (npaths > 0 || o->policy != NULL);
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    struct opts o = { .xattr = POLICY_DEFAULT_XATTR, .hash_algo = IMA_HASH_SHA256,
+                      .exec_check = -1 };
+    struct signer s = { 0 };
+    struct checker c = { 0 };
+    struct lister l = { 0 };
+    struct policy pol = { 0 };
+    struct keyring *kr = NULL;
+    struct joblist jl = { 0 };
+    struct progress pr;
+    char why[1024];
+    int rc;
+
+    signal(SIGPIPE, SIG_IGN);
+    if ((o.keyrings = calloc((size_t)argc, sizeof(*o.keyrings))) == NULL)
+        err(1, NULL);
+    parse_args(argc, argv, &o);
     argc -= optind;
     argv += optind;
-    if (argc == 0)
+    if (!coherent(&o, argc))
         usage(2);
-    if (r.verify ? (nkeyrings == 0 || keyfile != NULL || certfile != NULL)
-                 : (keyfile == NULL || nkeyrings > 0))
-        usage(2);
+    if (o.jobs == 0)
+        o.jobs = default_jobs();
 
-    if (r.verify)
-        rc = setup_verifier(&r, keyrings, nkeyrings, why, sizeof(why));
-    else
-        rc = setup_signer(&r, keyfile, certfile, why, sizeof(why));
+    if (o.mode == SIGN) {
+        rc = setup_signer(&s, &o, why, sizeof(why));
+    } else {
+        c.json = o.json;
+        c.quiet = o.quiet;
+        c.verbose = o.verbose;
+        c.legacy = o.mode == VERIFY;
+        if ((kr = keyring_new()) == NULL)
+            err(1, NULL);
+        rc = setup_checker(&c, kr, &pol, &o, why, sizeof(why));
+    }
     if (rc != 0) {
-        EVP_PKEY_free(r.key);
+        EVP_PKEY_free(s.key);
         errx(1, "%s", why);
     }
 
     for (int i = 0; i < argc; i++)
-        walk(&r, argv[i]);
-    if (!r.quiet)
-        printf("%lu %s, %lu failed\n", r.done, r.verify ? "verified" : "signed", r.failed);
+        walk_collect(&jl, argv[i], o.mode != SIGN);
+    if (argc == 0)
+        collect_search_path(&jl, &pol, o.verbose);
+    progress_init(&pr, !o.quiet && !o.json, jl.n, o.mode == SIGN ? "signing" : "checking");
+    s.pr = c.pr = &pr;
+    if (o.list != NULL && list_init(&l, &s, &jl) != 0)
+        err(1, NULL);
+    if (pool_run(&jl, o.jobs, o.mode != SIGN ? &check_ops : o.list != NULL ? &list_ops : &sign_ops,
+                 o.mode != SIGN ? (void *)&c : o.list != NULL ? (void *)&l : (void *)&s, &pr) != 0)
+        errx(1, "cannot start worker threads");
+    rc = o.mode != SIGN ? check_finish(&c, &jl) :
+         o.list != NULL ? list_finish(&l, &jl, o.list) : sign_finish(&s);
 
-    EVP_PKEY_free(r.key);          /* frees (and clears) the private key */
-    keyring_free(r.keyring);
-    free(keyrings);
-    return r.failed == 0 ? 0 : 1;
+    EVP_PKEY_free(s.key);          /* frees (and clears) the private key */
+    keyring_free(kr);
+    policy_free(&pol);
+    joblist_free(&jl);
+    free(o.keyrings);
+    return rc;
 }

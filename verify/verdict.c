@@ -14,6 +14,9 @@ static const char *const reasons[V__COUNT] = {
     [V_TOO_LARGE]        = "file too large",
     [V_UNREADABLE]       = "unreadable",
     [V_NO_MEMORY]        = "out of memory",
+    [V_EXEC_DENIED]      = "not executable (kernel exec check)",
+    [V_NOEXEC_MOUNT]     = "on a noexec mount",
+    [V_WRITABLE]         = "writable by the running user",
 };
 
 const char *

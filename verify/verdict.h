@@ -13,6 +13,9 @@ enum verdict {
     V_TOO_LARGE,           /* larger than max-file-size */
     V_UNREADABLE,          /* open/read/xattr read failed for another reason */
     V_NO_MEMORY,
+    V_EXEC_DENIED,         /* the kernel's AT_EXECVE_CHECK refused it (verify/execcheck.h) */
+    V_NOEXEC_MOUNT,        /* on a filesystem mounted noexec */
+    V_WRITABLE,            /* the running user could change it (policy require-unwritable) */
     V__COUNT
 };
 

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include "verdict.h"
 #include "keyring.h"
+#include "execcheck.h"
 
 #define VERIFY_MAX_DIGEST 64
 
@@ -25,11 +26,15 @@ enum verdict verify_buffer(const struct keyring *kr,
                            const uint8_t *xattr, size_t xattr_len,
                            struct verify_info *info);
 
+struct digest_set;
+
 /* Settings for reading code files: fixed by policy, read-only. */
 struct verify_cfg {
     const struct keyring *keyring;
     const char *xattr_name;             /* "security.ima" or "user.ima" */
     uint64_t max_file_size;
+    struct exec_rules exec;             /* applied once the signature verifies */
+    const struct digest_set *digests;   /* verified digest lists (digestlist.h), or NULL */
 };
 
 /* A code file read once into memory. */
@@ -43,10 +48,12 @@ struct code_file {
 /* The one file-check routine: open path without following magic links
  * (/proc/self/fd/N, /dev/fd/N), non-blocking so a FIFO cannot hang us, fstat the
  * fd (regular files only, size cap), read it whole, fgetxattr the signature from
- * the same fd, verify. out->data holds exactly the bytes that were verified; the
- * caller frees it with code_file_free even when the verdict is not V_OK (audit
- * mode may still run them). On V_NOT_REGULAR/V_TOO_LARGE/V_UNREADABLE out->data
- * is NULL. errno_out (may be NULL) keeps errno of a failed system call. */
+ * the same fd, verify (a digest in cfg->digests stands in for the signature),
+ * then apply cfg->exec (verify/execcheck.h) to that fd.
+ * out->data holds exactly the bytes that were verified; the caller frees it
+ * with code_file_free even when the verdict is not V_OK (audit mode may still
+ * run them). On V_NOT_REGULAR/V_TOO_LARGE/V_UNREADABLE out->data is NULL.
+ * errno_out (may be NULL) keeps errno of a failed system call. */
 enum verdict code_file_read(const struct verify_cfg *cfg, const char *path,
                             struct code_file *out, struct verify_info *info,
                             int *errno_out);

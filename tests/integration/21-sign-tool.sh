@@ -98,7 +98,7 @@ done
 check walk-skips-other-files test $ok -eq 1
 check walk-one-line-per-file test "$(printf '%s\n' "$out" | grep -c '^signed ')" -eq 8
 check walk-line-format eval 'printf "%s\n" "$out" | grep -qx "signed $D/pkg/sub/deep.py"'
-check walk-summary eval 'printf "%s\n" "$out" | tail -n 1 | grep -qx "8 signed, 0 failed"'
+check walk-summary eval 'printf "%s\n" "$out" | tail -n 1 | grep -qx "8 signed, 0 unchanged, 3 skipped, 0 failed"'
 check walk-quiet-about-skips test -z "$err"
 check walk-symlinks-skipped eval '[[ $out != *link.py* ]]'
 check walk-content-mode-mtime-unchanged test "$before" = "$(snapshot)"
@@ -132,7 +132,7 @@ run "$SIGN" -k "$T/k.key" --xattr "$X" "$T/two.py" "$T/nonexistent.py" "$T/three
 check partial-failure-exit-1 test $rc -eq 1
 check partial-failure-others-signed eval 'signed "$T/two.py" && signed "$T/three.py"'
 check partial-failure-message eval '[[ $err == *"spython-sign: $T/nonexistent.py: No such file or directory"* ]]'
-check partial-failure-summary eval '[[ $out == *"2 signed, 1 failed"* ]]'
+check partial-failure-summary eval '[[ $out == *"2 signed, 0 unchanged, 0 skipped, 1 failed"* ]]'
 
 # Hash algorithm and EC keys from the tool's side.
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521 -out "$T/p521.key" 2>/dev/null

@@ -87,8 +87,8 @@ render_float(struct jbuf *b, double d)
     PyMem_Free(s);
 }
 
-static void
-render_code(struct jbuf *b, PyCodeObject *co)
+void
+event_render_code_open(struct jbuf *b, PyCodeObject *co)
 {
     jbuf_lit(b, "{\"code\":");
     event_render_str(b, co->co_name, EVENT_STR_CAP);
@@ -96,6 +96,12 @@ render_code(struct jbuf *b, PyCodeObject *co)
     event_render_str(b, co->co_filename, EVENT_STR_CAP);
     jbuf_lit(b, ",\"line\":");
     jbuf_i64(b, co->co_firstlineno);
+}
+
+static void
+render_code(struct jbuf *b, PyCodeObject *co)
+{
+    event_render_code_open(b, co);
     jbuf_char(b, '}');
 }
 
@@ -119,30 +125,54 @@ render_seq(struct jbuf *b, PyObject *o, int depth)
     jbuf_char(b, ']');
 }
 
-static void
-render_dict(struct jbuf *b, PyObject *o, int depth)
+/* A JSON object when the keys shown are exact str objects that render
+ * whole and distinct (a str subclass may compare unequal to its twin; two
+ * keys capped alike would collide; "..." is the marker of more); otherwise
+ * {"dict":[[key,value],...]}, keys rendered like values. JSON with duplicate
+ * keys means different things to different readers. */
+static int
+keys_are_plain(PyObject *o)
 {
     Py_ssize_t pos = 0, i = 0;
     PyObject *k, *v;
 
-    jbuf_char(b, '{');
+    while (i++ < EVENT_ITEMS_CAP && PyDict_Next(o, &pos, &k, &v))
+        if (!PyUnicode_CheckExact(k) || PyUnicode_GET_LENGTH(k) > EVENT_STR_CAP ||
+            PyUnicode_CompareWithASCIIString(k, "...") == 0)
+            return 0;
+    return 1;
+}
+
+static void
+render_dict(struct jbuf *b, PyObject *o, int depth)
+{
+    Py_ssize_t pos = 0, i = 0;
+    int plain = keys_are_plain(o);
+    PyObject *k, *v;
+
+    jbuf_lit(b, plain ? "{" : "{\"dict\":[");
     while (PyDict_Next(o, &pos, &k, &v)) {
         if (i == EVENT_ITEMS_CAP) {
-            jbuf_lit(b, ",\"...\":{\"more\":");
+            jbuf_lit(b, plain ? ",\"...\":{\"more\":" : ",{\"more\":");
             jbuf_i64(b, PyDict_GET_SIZE(o) - EVENT_ITEMS_CAP);
             jbuf_char(b, '}');
             break;
         }
         if (i++ > 0)
             jbuf_char(b, ',');
-        if (PyUnicode_Check(k))
-            event_render_str(b, k, EVENT_STR_CAP);
-        else
-            jbuf_str_utf8(b, Py_TYPE(k)->tp_name, strlen(Py_TYPE(k)->tp_name));
-        jbuf_char(b, ':');
+        if (plain) {
+            event_render_str(b, k, 0);
+            jbuf_char(b, ':');
+        } else {
+            jbuf_char(b, '[');
+            render(b, k, depth + 1);
+            jbuf_char(b, ',');
+        }
         render(b, v, depth + 1);
+        if (!plain)
+            jbuf_char(b, ']');
     }
-    jbuf_char(b, '}');
+    jbuf_lit(b, plain ? "}" : "]}");
 }
 
 static void
@@ -190,20 +220,6 @@ event_render(struct jbuf *b, PyObject *o)
     render(b, o, 0);
 }
 
-static void
-render_digest(struct jbuf *b, const void *p, size_t n)
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-
-    if (!EVP_Digest(p, n, md, &mdlen, EVP_sha256(), NULL)) {
-        b->failed = 1;
-        return;
-    }
-    jbuf_lit(b, ",\"sha256\":");
-    jbuf_hex(b, md, mdlen);
-}
-
 /* An AST is rendered back to source with ast.unparse: that is what will run. */
 static PyObject *
 ast_to_source(PyObject *tree)
@@ -218,68 +234,168 @@ ast_to_source(PyObject *tree)
     return src;
 }
 
-static void
-render_source(struct jbuf *b, PyObject *src)
+static int
+is_utf8(const char *p, size_t n)
 {
-    Py_buffer view;
+    const unsigned char *u = (const unsigned char *)p;
+    size_t i = 0, k;
 
-    if (PyUnicode_Check(src)) {
-        PyObject *u8 = PyUnicode_AsEncodedString(src, "utf-8", "surrogatepass");
-        if (u8 == NULL) {
-            PyErr_Clear();
-            b->failed = 1;
-            return;
+    while (i < n) {
+        if (u[i] < 0x80) {
+            i++;
+            continue;
         }
-        jbuf_lit(b, "\"source\":");
-        event_render_str(b, src, 0);
-        jbuf_lit(b, ",\"len\":");
-        jbuf_i64(b, PyBytes_GET_SIZE(u8));
-        render_digest(b, PyBytes_AS_STRING(u8), (size_t)PyBytes_GET_SIZE(u8));
-        Py_DECREF(u8);
-        return;
+        if ((k = utf8_valid_len(u + i, n - i)) == 0)
+            return 0;
+        i += k;
     }
-    if (PyObject_CheckBuffer(src) && PyObject_GetBuffer(src, &view, PyBUF_SIMPLE) == 0) {
-        jbuf_lit(b, "\"source\":");
-        jbuf_str_utf8(b, view.buf, (size_t)view.len);
-        jbuf_lit(b, ",\"source_type\":\"bytes\",\"len\":");
-        jbuf_i64(b, view.len);
-        render_digest(b, view.buf, (size_t)view.len);
-        PyBuffer_Release(&view);
-        return;
-    }
-    PyErr_Clear();
-    PyObject *text = ast_to_source(src);
-    if (text == NULL || !PyUnicode_Check(text)) {
+    return 1;
+}
+
+static int
+source_text(struct source *s, PyObject *text)
+{
+    Py_ssize_t n;
+    const char *p = PyUnicode_AsUTF8AndSize(text, &n);
+
+    if (p != NULL) {
+        s->owner = Py_NewRef(text);
+        s->utf8 = 1;
+    } else {
+        /* Lone surrogates: their surrogatepass bytes, logged byte by byte. */
         PyErr_Clear();
-        Py_XDECREF(text);
-        jbuf_lit(b, "\"source\":null,\"source_type\":");
-        jbuf_str_utf8(b, Py_TYPE(src)->tp_name, strlen(Py_TYPE(src)->tp_name));
-        jbuf_lit(b, ",\"unrendered\":true");
-        return;
+        s->owner = PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
+        if (s->owner == NULL)
+            return -1;
+        p = PyBytes_AS_STRING(s->owner);
+        n = PyBytes_GET_SIZE(s->owner);
+        s->utf8 = 0;
     }
-    render_source(b, text);
-    jbuf_lit(b, ",\"source_type\":\"ast\"");
-    Py_DECREF(text);
+    s->p = p;
+    s->len = (size_t)n;
+    return 0;
+}
+
+int
+source_get(struct source *s, PyObject *src)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    PyObject *text;
+    static const char hex[] = "0123456789abcdef";
+
+    memset(s, 0, sizeof(*s));
+    if (PyUnicode_Check(src)) {
+        s->type = "str";
+        if (source_text(s, src) < 0)
+            goto fail;
+    } else if (PyBytes_Check(src)) {
+        s->type = "bytes";
+        s->owner = Py_NewRef(src);
+        s->p = PyBytes_AS_STRING(src);
+        s->len = (size_t)PyBytes_GET_SIZE(src);
+        s->utf8 = is_utf8(s->p, s->len);
+    } else if (PyByteArray_Check(src) || PyMemoryView_Check(src)) {
+        s->type = "bytes";
+        if ((s->owner = PyBytes_FromObject(src)) == NULL)
+            goto fail;
+        s->p = PyBytes_AS_STRING(s->owner);
+        s->len = (size_t)PyBytes_GET_SIZE(s->owner);
+        s->utf8 = is_utf8(s->p, s->len);
+    } else {
+        s->type = "ast";
+        text = ast_to_source(src);
+        if (text == NULL || !PyUnicode_Check(text) || source_text(s, text) < 0) {
+            Py_XDECREF(text);
+            s->type = Py_TYPE(src)->tp_name;
+            goto fail;
+        }
+        Py_DECREF(text);
+    }
+    if (!EVP_Digest(s->p, s->len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+        goto fail;
+    for (unsigned int i = 0; i < mdlen; i++) {
+        s->sha256[2 * i] = hex[md[i] >> 4];
+        s->sha256[2 * i + 1] = hex[md[i] & 15];
+    }
+    s->sha256[64] = '\0';
+    return 0;
+fail:
+    PyErr_Clear();
+    Py_CLEAR(s->owner);
+    s->p = NULL;
+    s->len = 0;
+    return -1;
+}
+
+void
+source_release(struct source *s)
+{
+    Py_CLEAR(s->owner);
+    s->p = NULL;
+}
+
+size_t
+source_part_end(const struct source *s, size_t off)
+{
+    size_t end;
+
+    if (s->len - off <= TRANSCRIPT_PART_BYTES)
+        return s->len;
+    end = off + TRANSCRIPT_PART_BYTES;
+    /* Back off to the start of a UTF-8 sequence (at most 3 bytes). */
+    if (s->utf8)
+        while (end > off && ((unsigned char)s->p[end] & 0xc0) == 0x80)
+            end--;
+    return end;
+}
+
+size_t
+source_nparts(const struct source *s)
+{
+    size_t n = 0, off = 0;
+
+    do {
+        off = source_part_end(s, off);
+        n++;
+    } while (off < s->len);
+    return n;
+}
+
+void
+source_render(struct jbuf *b, const struct source *s, size_t off, size_t end)
+{
+    if (!s->utf8)
+        jbuf_lit(b, ",\"encoding\":\"latin-1\"");
+    jbuf_lit(b, ",\"source\":");
+    if (s->utf8)
+        jbuf_str_utf8(b, s->p + off, end - off);
+    else
+        jbuf_str_bytes(b, (const uint8_t *)s->p + off, end - off);
+}
+
+void
+event_render_verified(struct jbuf *b, PyObject *data,
+                      const char *verified_path, const char *verified_digest)
+{
+    jbuf_lit(b, "[{\"verified\":");
+    jbuf_str_utf8(b, verified_path, strlen(verified_path));
+    jbuf_lit(b, ",\"digest\":");
+    jbuf_str_utf8(b, verified_digest, strlen(verified_digest));
+    jbuf_lit(b, ",\"len\":");
+    jbuf_i64(b, PyBytes_GET_SIZE(data));
+    jbuf_lit(b, "}]");
 }
 
 void
 event_render_compile(struct jbuf *b, PyObject *args,
                      const char *verified_path, const char *verified_digest)
 {
-    if (!PyTuple_Check(args) || PyTuple_GET_SIZE(args) != 2) {
-        event_render(b, args);
-        return;
-    }
     jbuf_lit(b, "{\"filename\":");
     render(b, PyTuple_GET_ITEM(args, 1), 1);
-    jbuf_char(b, ',');
-    if (verified_path != NULL) {
-        jbuf_lit(b, "\"verified\":");
-        jbuf_str_utf8(b, verified_path, strlen(verified_path));
-        jbuf_lit(b, ",\"digest\":");
-        jbuf_str_utf8(b, verified_digest, strlen(verified_digest));
-    } else {
-        render_source(b, PyTuple_GET_ITEM(args, 0));
-    }
+    jbuf_lit(b, ",\"verified\":");
+    jbuf_str_utf8(b, verified_path, strlen(verified_path));
+    jbuf_lit(b, ",\"digest\":");
+    jbuf_str_utf8(b, verified_digest, strlen(verified_digest));
     jbuf_char(b, '}');
 }

@@ -337,18 +337,39 @@ jbuf_hex(struct jbuf *b, const uint8_t *s, size_t n)
 void
 jbuf_timestamp(struct jbuf *b)
 {
+    /* Every line starts with one: gmtime_r and snprintf cost more than the
+     * rest of a small line, so the date and time are formatted once a second
+     * (per thread) and only the microseconds for each line. */
+    static __thread time_t head_sec = -1;
+    static __thread char head[32];          /* "\"YYYY-MM-DDTHH:MM:SS." */
+    static __thread size_t head_len;
     struct timespec ts;
     struct tm tm;
-    char t[64];
+    char t[sizeof(head) + 8];
+    long us;
     int n;
 
     clock_gettime(CLOCK_REALTIME, &ts);
-    if (gmtime_r(&ts.tv_sec, &tm) == NULL) {
-        jbuf_fail(b);
-        return;
+    if (ts.tv_sec != head_sec) {
+        if (gmtime_r(&ts.tv_sec, &tm) == NULL) {
+            jbuf_fail(b);
+            return;
+        }
+        n = snprintf(head, sizeof(head), "\"%04d-%02d-%02dT%02d:%02d:%02d.",
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec);
+        if (n < 0 || (size_t)n >= sizeof(head)) {
+            jbuf_fail(b);
+            return;
+        }
+        head_len = (size_t)n;
+        head_sec = ts.tv_sec;
     }
-    n = snprintf(t, sizeof(t), "\"%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ\"",
-                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                 tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
-    jbuf_raw(b, t, (size_t)n);
+    memcpy(t, head, head_len);
+    us = ts.tv_nsec / 1000;
+    for (int i = 5; i >= 0; i--, us /= 10)
+        t[head_len + (size_t)i] = (char)('0' + us % 10);
+    t[head_len + 6] = 'Z';
+    t[head_len + 7] = '"';
+    jbuf_raw(b, t, head_len + 8);
 }

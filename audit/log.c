@@ -1,26 +1,37 @@
 /* The log. The script being audited runs in this process and may close or
  * dup2 over any fd, so before every write the fd is checked to still be the
- * file we opened; if it is not, the log is opened again by name and the
- * tampering noted. */
+ * file we opened; if it is not, the log is opened again by name (the caller
+ * notes the tampering). The same happens when logrotate has renamed or
+ * removed the file, so that no line goes to a file that is about to be
+ * compressed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "audit/json.h"
 #include "audit/log.h"
 
 /* Above the fds scripts expect to get from open(). */
 #define LOG_FD_MIN 100
+
+/* How often the path is looked up to notice a rotation. A lookup costs about
+ * as much as the write itself; between lookups, lines still reach the
+ * renamed file, which logrotate's delaycompress leaves alone until the next
+ * rotation. A removed file is noticed at once (st_nlink, from the fstat that
+ * runs anyway). */
+#define LOG_ROTATE_CHECK_NS (100 * 1000000L)
 
 static struct {
     int fd;
     char *path;
     dev_t dev;
     ino_t ino;
+    struct timespec checked;        /* last lookup of the path */
 } lg = { .fd = -1 };
 
 /* fd, or -errno with a message in err (which may be NULL). */
@@ -61,13 +72,28 @@ fail:
     return -e;
 }
 
+/* RWF_APPEND appends whatever the fd's flags say: a script that dup2()s the
+ * log, opened again without O_APPEND, over our fd passes the dev/ino check,
+ * and a plain write would then overwrite the oldest lines. Devices and old
+ * kernels take a plain write. */
+static ssize_t
+append(int fd, const char *p, size_t len)
+{
+    struct iovec iov = { (void *)p, len };
+    ssize_t w = pwritev2(fd, &iov, 1, -1, RWF_APPEND);
+
+    if (w < 0 && (errno == EOPNOTSUPP || errno == ENOSYS || errno == EINVAL))
+        w = write(fd, p, len);
+    return w;
+}
+
 static int
 write_all(int fd, const char *p, size_t len)
 {
     ssize_t w;
 
     while (len > 0) {
-        w = write(fd, p, len);
+        w = append(fd, p, len);
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0)
@@ -78,33 +104,50 @@ write_all(int fd, const char *p, size_t len)
     return 0;
 }
 
+/* ours: the fd is still the file we opened (rotated away or not). */
 static int
-log_reopen(const char *reason)
+log_reopen(int ours)
 {
-    char note[256];
-    struct jbuf b;
     struct stat st;
-    int fd, r;
+    int fd;
 
     if ((fd = log_open_checked(lg.path, &st, NULL, 0)) < 0)
         return fd;
-    /* The old number is not closed: it is closed already, or it is the
-     * script's now. A rotated log (another inode at the path) is fine. */
+    /* Otherwise the old number is not closed: it is closed already, or it
+     * is the script's now. */
+    if (ours)
+        close(lg.fd);
     lg.fd = fd;
     lg.dev = st.st_dev;
     lg.ino = st.st_ino;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &lg.checked);
+    return 0;
+}
 
-    jbuf_init(&b, note, sizeof(note), 0);
-    jbuf_lit(&b, "{\"ts\":");
-    jbuf_timestamp(&b);
-    jbuf_lit(&b, ",\"pid\":");
-    jbuf_i64(&b, getpid());
-    jbuf_lit(&b, ",\"event\":\"spython.log-reopened\",\"args\":{\"reason\":");
-    jbuf_str_utf8(&b, reason, strlen(reason));
-    jbuf_lit(&b, "},\"decision\":\"allow\"}\n");
-    r = b.failed ? -ENOMEM : write_all(fd, b.p, b.len);
-    jbuf_free(&b);
-    return r;
+/* Whether the path no longer names our file, looked up at most every
+ * LOG_ROTATE_CHECK_NS. */
+static int
+rotated(const struct stat *st)
+{
+    struct timespec now;
+    struct stat pst;
+    long ns;
+
+    if (!S_ISREG(st->st_mode))
+        return 0;
+    if (st->st_nlink == 0)
+        return 1;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    ns = (now.tv_sec - lg.checked.tv_sec) * 1000000000L +
+         (now.tv_nsec - lg.checked.tv_nsec);
+    if (ns >= 0 && ns < LOG_ROTATE_CHECK_NS)
+        return 0;
+    lg.checked = now;
+    /* lstat: a link put in its place is not our file, and reopening then
+     * refuses it. */
+    if (lstat(lg.path, &pst) < 0)
+        return 1;
+    return pst.st_dev != lg.dev || pst.st_ino != lg.ino;
 }
 
 int
@@ -127,24 +170,39 @@ log_open(const char *path, char *err, size_t errlen)
     lg.path = copy;
     lg.dev = st.st_dev;
     lg.ino = st.st_ino;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &lg.checked);
     return 0;
 }
 
 int
-log_write_line(const char *line, size_t len)
+log_check(const char **why)
 {
     struct stat st;
     int r;
 
+    *why = NULL;
     if (lg.path == NULL)
         return -EBADF;
     if (fstat(lg.fd, &st) < 0) {
-        if ((r = log_reopen("fd closed")) < 0)
-            return r;
+        *why = "fd closed";
+        r = log_reopen(0);
     } else if (st.st_dev != lg.dev || st.st_ino != lg.ino) {
-        if ((r = log_reopen("fd replaced")) < 0)
-            return r;
+        *why = "fd replaced";
+        r = log_reopen(0);
+    } else if (rotated(&st)) {
+        *why = "rotated";
+        r = log_reopen(1);
+    } else {
+        return 0;
     }
+    return r < 0 ? r : 1;
+}
+
+int
+log_write(const char *line, size_t len)
+{
+    if (lg.path == NULL)
+        return -EBADF;
     return write_all(lg.fd, line, len);
 }
 

@@ -21,9 +21,10 @@ LDFLAGS  += -pie -Wl,-z,relro,-z,now
 CRYPTO   := -lcrypto
 
 # Rooms. verify/ and policy/ never see Python headers.
-VERIFY_SRC := $(filter-out verify/spython-sign.c,$(wildcard verify/*.c))
-POLICY_SRC := $(wildcard policy/*.c)
-AUDIT_SRC  := audit/json.c audit/log.c audit/line.c
+# spython-sign's own parts (verify/sign_*.c) link into spython-sign only (mk/enroll.mk).
+VERIFY_SRC := $(filter-out verify/spython-sign.c verify/sign_%.c,$(wildcard verify/*.c))
+POLICY_SRC := $(filter-out policy/spython-policy.c,$(wildcard policy/*.c))
+AUDIT_SRC  := audit/json.c audit/log.c audit/line.c audit/chain.c $(wildcard audit/sink*.c)
 PYGLUE_SRC := $(filter-out $(AUDIT_SRC),$(wildcard audit/*.c)) $(wildcard launch/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))

@@ -9,8 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "audit/log.h"
+#include "audit/sink.h"
 #include "launch/launch.h"
+#include "verify/digestlist.h"
 
 #ifndef SPYTHON_POLICY
 #error "build with -DSPYTHON_POLICY=\"/abs/path\" (make POLICY=...)"
@@ -27,7 +31,8 @@ usage(FILE *f)
             "usage: spython SCRIPT [ARGS...]\n"
             "       spython --version | --help\n"
             "Run SCRIPT, a signed Python file, in isolated mode. ARGS reach the script\n"
-            "unchanged as sys.argv[1:]. Interpreter options are not accepted.\n"
+            "unchanged as sys.argv[1:]. Interpreter options are not accepted, but for\n"
+            "the policy's accept-flags (any of -I -E -s -S -B -P -u).\n"
             "Policy: %s\n", spy.policy_path);
 }
 
@@ -48,8 +53,14 @@ load_trust(char *err, size_t errlen)
 {
     if (policy_load(spy.policy_path, &spy.pol, err, errlen) < 0)
         return -1;
-    if (log_open(spy.pol.log_path, err, errlen) < 0)
+    if (log_open(spy.pol.log_path, err, errlen) < 0 ||
+        line_start(spy.pol.seal_key, spy.pol.seal_key_len, err, errlen) < 0 ||
+        sinks_open(spy.pol.sinks, spy.pol.n_sinks, err, errlen) < 0)
         return -1;
+    /* The chain keeps only the key it derived; the script's process need
+     * not hold the sealing key itself. */
+    if (spy.pol.seal_key != NULL)
+        explicit_bzero(spy.pol.seal_key, spy.pol.seal_key_len);
     spy.keyring = keyring_new();
     if (spy.keyring == NULL) {
         snprintf(err, errlen, "out of memory");
@@ -62,6 +73,53 @@ load_trust(char *err, size_t errlen)
     spy.vcfg.keyring = spy.keyring;
     spy.vcfg.xattr_name = spy.pol.xattr;
     spy.vcfg.max_file_size = spy.pol.max_file_size;
+    exec_env_probe(&spy.exec_env);
+    return exec_rules_init(&spy.vcfg.exec, spy.pol.exec_check, spy.pol.require_unwritable,
+                           &spy.exec_env, err, errlen);
+}
+
+/* Digest lists are checked with the keyring alone (a list never vouches for
+ * another) and without the kernel's exec check (a list is never run); each is
+ * logged like any file. In audit mode one that fails is logged and ignored. */
+static int
+load_digest_lists(char *err, size_t errlen)
+{
+    static struct digest_set *lists;
+    struct verify_cfg cfg = spy.vcfg;
+    struct code_file cf;
+    struct verify_info info;
+    const char *path, *why;
+    enum verdict v;
+    enum decision d;
+    int e, logged;
+
+    if (spy.pol.n_digest_lists == 0)
+        return 0;
+    cfg.exec = (struct exec_rules){ .refuse_writable = spy.vcfg.exec.refuse_writable };
+    if ((lists = digest_set_new()) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < spy.pol.n_digest_lists; i++) {
+        path = spy.pol.digest_lists[i];
+        e = 0;
+        v = code_file_read(&cfg, path, &cf, &info, &e);
+        d = log_verdict("digest-list", path, v, &info, e, &logged);
+        if (!logged)
+            why = "the audit log cannot be written";
+        else if (d == DECIDE_DENY)
+            why = v == V_UNREADABLE && e != 0 ? strerror(e) : verdict_reason(v);
+        else if (v == V_OK && digest_set_add(lists, cf.data, cf.len, &why) == 0)
+            continue;               /* the set owns cf.data now */
+        else if (v != V_OK)
+            why = NULL;             /* audit mode: logged, not trusted */
+        code_file_free(&cf);
+        if (why != NULL) {
+            snprintf(err, errlen, "digest list %s: %s", path, why);
+            return -1;
+        }
+    }
+    spy.vcfg.digests = lists;
     return 0;
 }
 
@@ -83,7 +141,9 @@ log_start(int argc, char *argv[])
     }
     jbuf_lit(&b, "],\"policy\":");
     jbuf_str_utf8(&b, spy.policy_path, strlen(spy.policy_path));
-    jbuf_lit(&b, spy.pol.mode == MODE_AUDIT ? ",\"mode\":\"audit\"" : ",\"mode\":\"enforce\"");
+    jbuf_lit(&b, ",\"mode\":\"");
+    jbuf_lit(&b, policy_mode_names[spy.pol.mode]);
+    jbuf_char(&b, '"');
     jbuf_lit(&b, ",\"uid\":");
     jbuf_i64(&b, getuid());
     jbuf_lit(&b, ",\"euid\":");
@@ -104,9 +164,13 @@ main(int argc, char *argv[])
     enum launch_action action;
     enum verdict v;
     enum decision d;
-    int e = 0, logged;
+    int e = 0, logged, at;
 
-    action = launch_screen_argv(argc, argv, &why);
+    /* libcrypto must not read a configuration named by the caller's
+     * environment (OPENSSL_CONF can load engines and providers: native code
+     * no signature covers), and need not clean up at exit. */
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, NULL);
+    action = launch_info_request(argc, argv);
     if (action == LAUNCH_VERSION) {
         printf("spython %s (Python %s)\n", SPYTHON_VERSION, PY_VERSION);
         return 0;
@@ -117,10 +181,27 @@ main(int argc, char *argv[])
     }
     if (load_trust(err, sizeof(err)) < 0)
         return refuse(NULL, err);
-    if (log_start(argc, argv) != 0)
+    if (log_start(argc, argv) != 0 || log_exec_check() != 0)
         return refuse(spy.pol.log_path, "the audit log cannot be written");
-    if (action == LAUNCH_REFUSE)
-        return refuse(argc > 1 ? argv[1] : NULL, why);
+    if (load_digest_lists(err, sizeof(err)) < 0)
+        return refuse(NULL, err);
+    /* Options are screened only now: the policy's accept-flags decides, and
+     * a refusal is logged. */
+    action = launch_screen_argv(argc, argv, spy.pol.accept_flags, &at, &spy.flags, &why);
+    if (action == LAUNCH_REFUSE) {
+        /* The refusal stands either way; the log says the kernel asked for it too. */
+        if (spy.exec_env.deny_interactive) {
+            snprintf(err, sizeof(err), "%s (SECBIT_EXEC_DENY_INTERACTIVE is set)", why);
+            why = err;
+        }
+        return refuse(at < argc ? argv[at] : NULL, why);
+    }
+    /* The accepted flags are spent (spy.flags): from here on the launch is
+     * spython SCRIPT [ARGS...], and sys.argv starts at the script as in python3. */
+    if (at > 1) {
+        memmove(argv + 1, argv + at, (size_t)(argc - at + 1) * sizeof(*argv));
+        argc -= at - 1;
+    }
 
     script = argv[1];
     v = code_file_read(&spy.vcfg, script, &cf, &info, &e);
@@ -134,6 +215,12 @@ main(int argc, char *argv[])
         if (v == V_UNREADABLE && e != 0)
             return refuse(script, strerror(e));
         return refuse(script, verdict_reason(v));
+    }
+    /* After the last C-side read, before any Python code: nothing a script
+     * runs can write a signature. */
+    if (spy.pol.lock_signatures && lock_signatures(err, sizeof(err)) < 0) {
+        code_file_free(&cf);
+        return refuse(NULL, err);
     }
     digest_label(&info, label);
     return spy_run(argc, argv, script, &cf, v == V_OK ? label : NULL);

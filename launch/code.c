@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "launch/launch.h"
+#include "launch/transcript.h"
 
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U
@@ -49,22 +50,38 @@ verified_forget(void)
     }
 }
 
-/* The compile event carries a fresh copy of the source text, so the match is
- * by content: text byte-identical to a verified file is that file. */
-const char *
-verified_lookup(PyObject *src, const char **digest)
+/* The verified file whose bytes from skip on are src's. */
+static const char *
+ring_match(PyObject *src, Py_ssize_t skip, const char **digest)
 {
     if (!PyBytes_Check(src))
         return NULL;
     for (unsigned i = 0; i < VERIFIED_RING; i++) {
         PyObject *v = ring[i].bytes;
-        if (v != NULL && PyBytes_GET_SIZE(v) == PyBytes_GET_SIZE(src) &&
-            memcmp(PyBytes_AS_STRING(v), PyBytes_AS_STRING(src), (size_t)PyBytes_GET_SIZE(v)) == 0) {
+        if (v != NULL && PyBytes_GET_SIZE(v) == PyBytes_GET_SIZE(src) + skip &&
+            memcmp(PyBytes_AS_STRING(v) + skip, PyBytes_AS_STRING(src),
+                   (size_t)PyBytes_GET_SIZE(src)) == 0) {
             *digest = ring[i].digest;
             return ring[i].path;
         }
     }
     return NULL;
+}
+
+/* The compile event carries a fresh copy of the source text, so the match is
+ * by content: text byte-identical to a verified file is that file. */
+const char *
+verified_lookup(PyObject *src, const char **digest)
+{
+    return ring_match(src, 0, digest);
+}
+
+/* marshal.loads of cached bytecode gets a copy of what follows the 16-byte
+ * .pyc header. */
+const char *
+verified_lookup_pyc(PyObject *src, const char **digest)
+{
+    return ring_match(src, 16, digest);
 }
 
 /* How a refusal surfaces. Imports must end in ImportError, except where
@@ -177,6 +194,7 @@ read_verified(PyObject *path, const struct kind *kind)
     if (result != NULL && v == V_OK) {
         digest_label(&info, label);
         verified_remember(result, p, label);
+        spy_payload_note(cf.data, cf.len, label);
     }
 done:
     code_file_free(&cf);
@@ -342,7 +360,9 @@ ext_create_module(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         goto done;
     }
     snprintf(memfd_path, sizeof(memfd_path), "/proc/self/fd/%d", fd);
-    bootstrap = PyImport_ImportModule("importlib._bootstrap");
+    /* The frozen modules importlib re-exports: already loaded, and importing
+     * the importlib package would read and verify two files for nothing. */
+    bootstrap = PyImport_ImportModule("_frozen_importlib");
     imp = PyImport_ImportModule("_imp");
     if (bootstrap == NULL || imp == NULL)
         goto done;
@@ -402,13 +422,16 @@ done:
 int
 spy_patch_loaders(void)
 {
-    PyObject *ext = PyImport_ImportModule("importlib._bootstrap_external");
+    PyObject *ext = PyImport_ImportModule("_frozen_importlib_external");
     int rc = -1;
 
     if (ext == NULL)
         return -1;
+    /* transcript_install: code objects from compile() get linked to the
+     * transcript of their source (launch/transcript.c). */
     if (patch_method(ext, "SourcelessFileLoader", &loader_methods[0]) == 0 &&
-        patch_method(ext, "ExtensionFileLoader", &loader_methods[1]) == 0)
+        patch_method(ext, "ExtensionFileLoader", &loader_methods[1]) == 0 &&
+        transcript_install() == 0)
         rc = 0;
     Py_DECREF(ext);
     return rc;

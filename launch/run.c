@@ -34,6 +34,7 @@ configure(PyConfig *c, int argc, char *argv[])
     c->parse_argv = 0;                  /* script arguments pass through untouched */
     c->site_import = 0;                 /* site would add directories the policy did not name */
     c->write_bytecode = 0;
+    c->buffered_stdio = (spy.flags & ACCEPT_u) == 0;   /* -u in accept-flags, as python3 -u */
     c->user_site_directory = 0;
     c->safe_path = 1;
     c->pathconfig_warnings = 0;
@@ -107,7 +108,8 @@ start_interpreter(int argc, char *argv[])
                 st.err_msg ? st.err_msg : "unknown error");
         return -1;
     }
-    if (spy_patch_loaders() < 0 || setup_site() < 0) {
+    /* -S (accept-flags): python3 -S has none of setup_site() either. */
+    if (spy_patch_loaders() < 0 || ((spy.flags & ACCEPT_S) == 0 && setup_site() < 0)) {
         PyErr_Print();
         return -1;
     }
@@ -117,7 +119,7 @@ start_interpreter(int argc, char *argv[])
 static PyObject *
 compile_and_run(const char *script, PyObject *src)
 {
-    PyObject *fname, *main, *globals, *compile, *code = NULL, *res = NULL;
+    PyObject *fname, *main, *globals, *code = NULL, *res = NULL;
 
     fname = PyUnicode_DecodeFSDefault(script);
     main = PyImport_AddModule("__main__");            /* borrowed */
@@ -127,13 +129,15 @@ compile_and_run(const char *script, PyObject *src)
     if (PyDict_SetItemString(globals, "__file__", fname) < 0 ||
         PyDict_SetItemString(globals, "__cached__", Py_None) < 0)
         goto done;
-    /* compile() raises the "compile" event, logged as this verified file. */
-    compile = PyDict_GetItemString(PyEval_GetBuiltins(), "compile");   /* borrowed */
-    if (compile == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "builtins.compile is missing");
+    /* Py_CompileStringObject raises the "compile" event (logged as this
+     * verified file) as compile() would, without what compile() costs on its
+     * first call: its check for an AST argument creates every AST node type,
+     * about 2 ms. It takes a C string, so NUL is refused as compile() does. */
+    if (memchr(PyBytes_AS_STRING(src), '\0', (size_t)PyBytes_GET_SIZE(src)) != NULL) {
+        PyErr_SetString(PyExc_ValueError, "source code string cannot contain null bytes");
         goto done;
     }
-    code = PyObject_CallFunction(compile, "OOsii", src, fname, "exec", 0, 1);
+    code = Py_CompileStringObject(PyBytes_AS_STRING(src), fname, Py_file_input, NULL, -1);
     if (code != NULL)
         res = PyEval_EvalCode(code, globals, globals);
 done:

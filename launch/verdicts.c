@@ -49,8 +49,10 @@ log_verdict(const char *what, const char *path, enum verdict v,
         jbuf_lit(&b, ",\"keyid\":");
         jbuf_hex(&b, info->keyid, sizeof(info->keyid));
     }
-    /* errno explains an open or read failure; for a missing xattr it is noise. */
-    if (err != 0 && (v == V_UNREADABLE || v == V_NOT_REGULAR)) {
+    /* errno explains an open or read failure, and which of the kernel's rules
+     * an exec check broke (EACCES, or EPERM from an LSM); for a missing xattr
+     * it is noise. */
+    if (err != 0 && (v == V_UNREADABLE || v == V_NOT_REGULAR || v == V_EXEC_DENIED)) {
         jbuf_lit(&b, ",\"errno\":");
         jbuf_str_utf8(&b, strerror(err), strlen(strerror(err)));
     }
@@ -74,4 +76,38 @@ log_refusal(const char *event, const char *subject, const char *reason)
     /* Launch refusals are refusals in audit mode too: there is nothing to run. */
     (void)line_finish(&b, DECIDE_DENY, reason);
     jbuf_free(&b);
+}
+
+int
+log_exec_check(void)
+{
+    const struct exec_rules *r = &spy.vcfg.exec;
+    const struct exec_env *env = &spy.exec_env;
+    const char *mode = exec_check_mode_name(spy.pol.exec_check);
+    const struct { const char *key; int on; const char *yes, *no; } facts[] = {
+        { "kernel",           env->kernel_check,     "\"supported\"", "\"unsupported\"" },
+        { "restrict_file",    env->restrict_file,    "true", "false" },
+        { "deny_interactive", env->deny_interactive, "true", "false" },
+        { "enforced",         r->kernel_enforce,     "true", "false" },
+        { "noexec",           r->refuse_noexec,      "\"refused\"", "\"allowed\"" },
+        { "writable",         r->refuse_writable,    "\"refused\"", "\"allowed\"" },
+    };
+    char stackbuf[512];
+    struct jbuf b;
+    int rc;
+
+    jbuf_init(&b, stackbuf, sizeof(stackbuf), LINE_MAX_BYTES);
+    line_begin(&b, "spython.exec-check");
+    jbuf_lit(&b, "{\"policy\":");
+    jbuf_str_utf8(&b, mode, strlen(mode));
+    for (size_t i = 0; i < sizeof(facts) / sizeof(facts[0]); i++) {
+        jbuf_lit(&b, ",\"");
+        jbuf_lit(&b, facts[i].key);
+        jbuf_lit(&b, "\":");
+        jbuf_lit(&b, facts[i].on ? facts[i].yes : facts[i].no);
+    }
+    jbuf_char(&b, '}');
+    rc = line_finish(&b, DECIDE_ALLOW, NULL);
+    jbuf_free(&b);
+    return rc;
 }

@@ -1,0 +1,2 @@
+# Benchmark 1: the smallest signed script; what is measured is start-up.
+pass

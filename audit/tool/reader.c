@@ -409,3 +409,18 @@ put_safe(FILE *f, const char *s, size_t n)
 {
     put_safe_max(f, s, n, (size_t)-1);
 }
+
+/* A process label for humans: its arguments after spython itself. */
+void
+argv_label(json_t *argv, char *out, size_t n)
+{
+    size_t i, o = 0;
+    json_t *a;
+
+    out[0] = '\0';
+    json_array_foreach(argv, i, a) {
+        if (i > 0 && o < n)
+            o += (size_t)snprintf(out + o, n - o, "%s%s", o ? " " : "",
+                                  json_string_value(a) ? json_string_value(a) : "?");
+    }
+}

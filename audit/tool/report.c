@@ -131,20 +131,6 @@ rows_copy(FILE *out, FILE *rowf, const struct rows *r)
 
 /* ---- pass 1 ------------------------------------------------------------------ */
 
-static void
-argv_label(json_t *argv, char *out, size_t n)
-{
-    size_t i, o = 0;
-    json_t *a;
-
-    out[0] = '\0';
-    json_array_foreach(argv, i, a) {
-        if (i > 0 && o < n)
-            o += (size_t)snprintf(out + o, n - o, "%s%s", o ? " " : "",
-                                  json_string_value(a) ? json_string_value(a) : "?");
-    }
-}
-
 static struct rproc *
 proc_of(struct report *rp, const struct ev *e, int add)
 {

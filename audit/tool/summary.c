@@ -39,22 +39,6 @@ struct summary {
 };
 
 static void
-argv_label(json_t *argv, char *out, size_t n)
-{
-    size_t i, o = 0;
-    json_t *a;
-
-    out[0] = '\0';
-    json_array_foreach(argv, i, a) {
-        if (i == 0)
-            continue;           /* spython itself */
-        o += (size_t)snprintf(out + o, n - o, "%s%s", o ? " " : "", json_string_value(a) ? json_string_value(a) : "?");
-        if (o >= n)
-            break;
-    }
-}
-
-static void
 count(struct summary *s, const struct ev *e)
 {
     struct proc *p;

@@ -79,6 +79,7 @@ void reader_close(struct reader *r);
 const char *jstr(json_t *o, const char *key);          /* "" when missing */
 json_int_t jint(json_t *o, const char *key);           /* 0 when missing */
 int is_denial(const struct ev *e);                     /* deny or would-deny */
+void argv_label(json_t *argv, char *out, size_t n);   /* argv[1:] joined by spaces */
 
 /* Write s (n bytes) with anything unprintable as \xNN: log content never
  * reaches a terminal as control sequences. */

@@ -314,7 +314,7 @@ print("done")
 PY
 sign "$T/hide.py"
 run_spy "$T/hide.py" "$T/udir"
-check "replacing sys.audit and builtins, adding a raising hook: the script runs" grep -q done "$OUT"
+check "replacing sys.audit and builtins, adding a raising hook: the script runs" grep -qx done "$OUT"
 log_has "sys.addaudithook is logged" 'e["event"] == "sys.addaudithook"'
 log_has "an event a later Python hook refuses is still logged first" \
     'e["event"] == "os.listdir" and e["args"][0].endswith("/udir")'
@@ -377,11 +377,12 @@ rm -f "$LIB/copiedsig.py"
 
 # Real signatures by the trusted key, over weak or unknown digests.
 if command -v evmctl > /dev/null; then
-    for algo in md5 sha1; do
+    for algo_id in md5:01 sha1:02; do
+        algo=${algo_id%:*}
         printf 'print("EVIL RAN %s")\n' "$algo" > "$T/weak-$algo.py"
         evmctl ima_sign --key "$KEYS/ec.pem" -a "$algo" "$T/weak-$algo.py" > /dev/null 2>&1
         run_spy "$T/weak-$algo.py"
-        if [ "$(hexsig "$T/weak-$algo.py" | cut -c1-6)" = "$(printf '0302%02x' $([ $algo = md5 ] && echo 1 || echo 2))" ]; then
+        if [ "$(hexsig "$T/weak-$algo.py" | cut -c1-6)" = "0302${algo_id#*:}" ]; then
             expect_refusal "a valid $algo signature by the trusted key is refused" "unsupported hash"
         else
             echo "skip: evmctl cannot sign with $algo here"

@@ -147,6 +147,8 @@ set_sort_unique(struct strset *s)
 {
     size_t i, o = 0;
 
+    if (s->n == 0)
+        return;                 /* qsort(NULL, 0, ...) is undefined behaviour */
     qsort(s->v, s->n, sizeof(*s->v), compare_str);
     for (i = 0; i < s->n; i++) {
         if (o > 0 && strcmp(s->v[o - 1], s->v[i]) == 0)
@@ -446,7 +448,8 @@ cmd_learn(int argc, char **argv)
         learn_file(&l, argv[c]);
     if (l.lines == 0)
         die("no line of a mode learn run in the log(s)");
-    qsort(l.scope, l.n_scope, sizeof(*l.scope), scope_cmp);
+    if (l.n_scope > 0)
+        qsort(l.scope, l.n_scope, sizeof(*l.scope), scope_cmp);
     if ((mem = open_memstream(&text, &len)) == NULL)
         die("out of memory");
     emit(&l, mem, argv + optind, argc - optind);

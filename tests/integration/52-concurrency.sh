@@ -61,18 +61,19 @@ check "10 threads: the script finishes" bash -c "[ $RC -eq 0 ] && grep -q joined
 check "10 threads: no interleaved line, exactly 20000 per thread, in order" /usr/bin/python3 - "$LOG" <<'PY'
 import collections, json, sys
 per = collections.defaultdict(list)
-seqs = []
+seqs = collections.defaultdict(list)
 with open(sys.argv[1], encoding="utf-8") as f:
     for line in f:
         assert line.endswith("\n") and line.count("\n") == 1
         e = json.loads(line)
-        seqs.append(e["seq"])
+        seqs[e["pid"]].append(e["seq"])
         if e["event"] == "t.thread":
             per[e["args"][0]].append(e["args"][1])
 assert sorted(per) == list(range(10)), sorted(per)
 for t, seen in per.items():
     assert seen == list(range(20_000)), (t, len(seen))
-assert len(set(seqs)) == len(seqs), "a seq number used twice"
+for pid, s in seqs.items():
+    assert len(set(s)) == len(s), "a seq number used twice"
 PY
 
 # --- fork() from a threaded script ----------------------------------------------
@@ -80,7 +81,14 @@ PY
 # file read and the signature check) and log, the main thread forks. Each
 # child must log with its own pid, verify an import itself and exit; a child
 # stuck on a lock inherited from another thread is killed at the deadline and
-# reported.
+# reported. Not under ASan: clang 14's allocator takes no lock at fork, so a
+# child can hang in its malloc (seen once in about 300 forks; gdb shows
+# SizeClassAllocator64::GetFromAllocator), whatever spython does.
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+    echo "skip: fork from a threaded script (ASan's allocator is not fork-safe)"
+    finish
+    exit
+fi
 for n in $(seq 0 9); do script "lib/forkmod$n.py" "VALUE = $n"; done
 sign "$LIB"/forkmod*.py
 cat > "$T/fork.py" <<'PY'

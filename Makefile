@@ -11,7 +11,22 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 # The system libpython, never a pyenv one that may sit first on PATH.
 SYSPKGCONFIG := env -u PKG_CONFIG_PATH PKG_CONFIG_LIBDIR=/usr/lib/$(MULTIARCH)/pkgconfig:/usr/share/pkgconfig /usr/bin/pkg-config
 PY_CFLAGS := $(shell $(SYSPKGCONFIG) --cflags python3-embed 2>/dev/null)
+# libpython is linked statically, from Debian's position-independent archive,
+# as Debian links its own /usr/bin/python3.11 (from the non-PIC one): calls
+# into the interpreter skip the PLT and start-up skips ~10k symbol relocations
+# (issue 6: 1.14x start-up, 1.19x imports with the shared library). The binary
+# stays PIE. -export-dynamic gives extension modules the C API, as python3's
+# binary does. The price: spython must be rebuilt when libpython3.11 gets a
+# security fix (packaging/debian/rules records it as Built-Using).
+# PY_STATIC=0 links the shared library instead.
+PY_LIBPL  := $(shell /usr/bin/python3 -c 'import sysconfig; print(sysconfig.get_config_var("LIBPL"))' 2>/dev/null)
+PY_PIC_A  := $(wildcard $(PY_LIBPL)/libpython$(shell $(SYSPKGCONFIG) --modversion python3-embed 2>/dev/null)-pic.a)
+PY_STATIC ?= $(if $(PY_PIC_A),1,0)
+ifeq ($(PY_STATIC),1)
+PY_LIBS   := -Wl,--export-dynamic $(PY_PIC_A) -lexpat -lz -lm -ldl -lpthread -lutil
+else
 PY_LIBS   := $(shell $(SYSPKGCONFIG) --libs python3-embed 2>/dev/null)
+endif
 
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 HARDEN   := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
@@ -22,7 +37,7 @@ CRYPTO   := -lcrypto
 
 # Rooms. verify/ and policy/ never see Python headers.
 # spython-sign's own parts (verify/sign_*.c) link into spython-sign only (mk/enroll.mk).
-VERIFY_SRC := $(filter-out verify/spython-sign.c verify/sign_%.c,$(wildcard verify/*.c))
+VERIFY_SRC := $(filter-out verify/spython-sign.c verify/sign_%.c verify/lazy.c verify/backend.c,$(wildcard verify/*.c))
 POLICY_SRC := $(filter-out policy/spython-policy.c,$(wildcard policy/*.c))
 AUDIT_SRC  := audit/json.c audit/log.c audit/line.c audit/chain.c $(wildcard audit/sink*.c)
 PYGLUE_SRC := $(filter-out $(AUDIT_SRC),$(wildcard audit/*.c)) $(wildcard launch/*.c)
@@ -33,6 +48,16 @@ POLICY_OBJ := $(call obj,$(POLICY_SRC))
 AUDIT_OBJ  := $(call obj,$(AUDIT_SRC))
 PYGLUE_OBJ := $(call obj,$(PYGLUE_SRC))
 CORE_OBJ   := $(VERIFY_OBJ) $(POLICY_OBJ) $(AUDIT_OBJ)
+
+# The interpreter does not link OpenSSL for signatures: its keyring and
+# verify_buffer() are verify/lazy.c, which loads the crypto back end
+# (verify/backend.h: keyring.c and verify.c as spython-crypto.so, carried
+# inside the binary) on the first signature it must check.
+BACKEND_SRC := verify/backend.c verify/keyring.c verify/verify.c verify/mdfetch.c verify/sig.c \
+               verify/keyfiles.c verify/readfd.c verify/verdict.c
+BACKEND_PIC := $(patsubst %.c,$(BUILD)/pic/%.o,$(BACKEND_SRC))
+INTERP_OBJ  := $(PYGLUE_OBJ) $(filter-out $(call obj,verify/keyring.c verify/verify.c),$(CORE_OBJ)) \
+               $(call obj,verify/lazy.c) $(BUILD)/obj/crypto-blob.o
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -49,6 +74,20 @@ $(BUILD)/obj/%.o: %.c $(wildcard */*.h)
 
 $(PYGLUE_OBJ): CFLAGS += $(PY_CFLAGS)
 
+$(BUILD)/pic/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -fPIE,$(CFLAGS)) -fPIC -c $< -o $@
+
+$(BUILD)/spython-crypto.so: $(BACKEND_PIC) verify/backend.map
+	$(CC) $(filter-out -pie,$(LDFLAGS)) -shared -Wl,--version-script=verify/backend.map \
+	    -Wl,--gc-sections $(BACKEND_PIC) -o $@ $(CRYPTO)
+
+$(BUILD)/obj/crypto-blob.o: $(BUILD)/spython-crypto.so
+	@mkdir -p $(dir $@)
+	printf '\t.section .rodata.spycrypto,"a"\n\t.balign 64\n\t.globl spy_crypto_so\n\t.hidden spy_crypto_so\nspy_crypto_so:\n\t.incbin "%s"\n\t.globl spy_crypto_so_end\n\t.hidden spy_crypto_so_end\nspy_crypto_so_end:\n\t.section .note.GNU-stack,"",@progbits\n' \
+	    "$(abspath $<)" > $(BUILD)/obj/crypto-blob.S
+	$(CC) -c $(BUILD)/obj/crypto-blob.S -o $@
+
 $(BUILD)/obj/spython-%.o: spython.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PY_CFLAGS) -DSPYTHON_POLICY='"$(POLICY_FOR_$*)"' -c $< -o $@
@@ -57,13 +96,13 @@ POLICY_FOR_main := $(POLICY)
 POLICY_FOR_test := $(TEST_POLICY)
 POLICY_FOR_demo := $(abspath $(BUILD))/demo/policy.conf
 
-$(BUILD)/spython: $(BUILD)/obj/spython-main.o $(PYGLUE_OBJ) $(CORE_OBJ)
+$(BUILD)/spython: $(BUILD)/obj/spython-main.o $(INTERP_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(PY_LIBS) $(CRYPTO)
 
-$(BUILD)/test-spython: $(BUILD)/obj/spython-test.o $(PYGLUE_OBJ) $(CORE_OBJ)
+$(BUILD)/test-spython: $(BUILD)/obj/spython-test.o $(INTERP_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(PY_LIBS) $(CRYPTO)
 
-$(BUILD)/demo-spython: $(BUILD)/obj/spython-demo.o $(PYGLUE_OBJ) $(CORE_OBJ)
+$(BUILD)/demo-spython: $(BUILD)/obj/spython-demo.o $(INTERP_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(PY_LIBS) $(CRYPTO)
 
 $(BUILD)/spython-sign: $(call obj,verify/spython-sign.c) $(VERIFY_OBJ)

@@ -31,11 +31,11 @@ DEB_DEPS += time               # GNU time: peak RSS (evmctl and attr are core de
 .PHONY: bench bench-bin
 bench-bin: all $(BENCH_BIN) $(BUILD)/bench/hookbench
 
-$(BUILD)/bench/spython-%-static: $(BUILD)/obj/spython-bench-%.o $(PYGLUE_OBJ) $(CORE_OBJ)
+$(BUILD)/bench/spython-%-static: $(BUILD)/obj/spython-bench-%.o $(INTERP_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(STATIC_LDFLAGS) $^ -o $@ $(PY_STATIC_LIBS) $(CRYPTO)
 
-$(BUILD)/bench/spython-%: $(BUILD)/obj/spython-bench-%.o $(PYGLUE_OBJ) $(CORE_OBJ)
+$(BUILD)/bench/spython-%: $(BUILD)/obj/spython-bench-%.o $(INTERP_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(PY_LIBS) $(CRYPTO)
 

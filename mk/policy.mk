@@ -28,7 +28,7 @@ POLICY_FOR_polbench-none  := $(abspath $(BUILD))/polbench/none/policy.conf
 POLICY_FOR_polbench-rules := $(abspath $(BUILD))/polbench/rules/policy.conf
 .SECONDARY: $(BUILD)/obj/spython-polbench-none.o $(BUILD)/obj/spython-polbench-rules.o
 
-$(BUILD)/polbench/spython-%: $(BUILD)/obj/spython-polbench-%.o $(PYGLUE_OBJ) $(CORE_OBJ)
+$(BUILD)/polbench/spython-%: $(BUILD)/obj/spython-polbench-%.o $(INTERP_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(PY_LIBS) $(CRYPTO)
 

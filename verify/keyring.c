@@ -1,14 +1,8 @@
 /* Trusted public keys: load certificates and public keys, index them by IMA key id. */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/core_names.h>
 #include <openssl/err.h>
@@ -16,8 +10,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "verify/keyfiles.h"
 #include "verify/keyring.h"
-#include "verify/readfd.h"
 #include "verify/sig.h"
 
 #define RSA_MIN_BITS    2048
@@ -353,26 +347,6 @@ out:
     return rc;
 }
 
-/* Read a key file (regular, small) from an open fd; the caller clears and frees *buf. */
-static int
-read_key_file(int fd, const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen)
-{
-    struct stat st;
-    enum verdict v;
-    int saved = 0;
-
-    if (fstat(fd, &st) != 0)
-        return fail(err, errlen, "%s: %s", path, strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return fail(err, errlen, "%s: not a regular file", path);
-    v = read_fd_whole(fd, &st, KEYRING_FILE_MAX, buf, len, &saved);
-    if (v == V_UNREADABLE)
-        return fail(err, errlen, "%s: %s", path, strerror(saved));
-    if (v != V_OK)
-        return fail(err, errlen, "%s: %s", path, verdict_reason(v));
-    return 0;
-}
-
 static int
 found_add(void *arg, const char *path, struct decoded *d, char *err, size_t errlen)
 {
@@ -386,127 +360,36 @@ found_add(void *arg, const char *path, struct decoded *d, char *err, size_t errl
     return 0;
 }
 
-static int
-add_file(struct keyring *kr, int fd, const char *path, char *err, size_t errlen)
+int
+keyring_add_images(struct keyring *kr, const struct key_images *imgs, char *err, size_t errlen)
 {
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int n;
+    size_t n0 = kr->n, k0 = kr->nkeys;
+    int n, total = 0;
 
-    if (read_key_file(fd, path, &buf, &len, err, errlen) != 0)
-        return -1;
-    n = for_each_key(path, buf, len, found_add, kr, err, errlen);
-    if (n == 0)
-        n = fail(err, errlen, "%s: no certificate or public key found", path);
-    OPENSSL_clear_free(buf, len);
-    return n;
-}
+    for (size_t i = 0; i < imgs->n; i++) {
+        const struct key_image *im = &imgs->v[i];
 
-static int
-cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int
-add_dir(struct keyring *kr, int dfd, const char *path, char *err, size_t errlen)
-{
-    DIR *dir;
-    struct dirent *de;
-    struct stat st;
-    char **names = NULL, **nn, sub[PATH_MAX];
-    size_t n = 0, cap = 0;
-    int fd = -1, total = 0, got, rc = -1;
-
-    if ((fd = dup(dfd)) < 0 || (dir = fdopendir(fd)) == NULL) {
-        fail(err, errlen, "%s: %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    fd = -1;
-    errno = 0;
-    while ((de = readdir(dir)) != NULL) {
-        if (de->d_name[0] == '.')
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            if ((nn = reallocarray(names, cap, sizeof(*names))) == NULL)
-                goto nomem;
-            names = nn;
+        n = for_each_key(im->path, im->data, im->len, found_add, kr, err, errlen);
+        if (n == 0)
+            n = fail(err, errlen, "%s: no certificate or public key found", im->path);
+        if (n < 0) {
+            keyring_truncate(kr, n0, k0);
+            return -1;
         }
-        if ((names[n] = strdup(de->d_name)) == NULL)
-            goto nomem;
-        n++;
-        errno = 0;
+        total += n;
     }
-    if (errno != 0) {
-        fail(err, errlen, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    /* Name order, so the keyring (and any error about it) is the same every run. */
-    if (n > 1)
-        qsort(names, n, sizeof(*names), cmp_names);
-    for (size_t i = 0; i < n; i++) {
-        snprintf(sub, sizeof(sub), "%s/%s", path, names[i]);
-        /* Regular files only: symlinks, sockets, FIFOs are not keys. The fd
-         * is checked again in read_key_file, so a swap after this is caught. */
-        if (fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) != 0) {
-            fail(err, errlen, "%s: %s", sub, strerror(errno));
-            goto out;
-        }
-        if (!S_ISREG(st.st_mode))
-            continue;
-        fd = openat(dfd, names[i], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
-        if (fd < 0) {
-            fail(err, errlen, "%s: %s", sub, strerror(errno));
-            goto out;
-        }
-        if ((got = add_file(kr, fd, sub, err, errlen)) < 0)
-            goto out;
-        total += got;
-        close(fd);
-        fd = -1;
-    }
-    if (total == 0) {
-        fail(err, errlen, "%s: no certificate or public key found", path);
-        goto out;
-    }
-    rc = total;
-    goto out;
-nomem:
-    fail(err, errlen, "%s: out of memory", path);
-out:
-    if (fd >= 0)
-        close(fd);
-    closedir(dir);
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-    return rc;
+    return total;
 }
 
 int
 keyring_add_path(struct keyring *kr, const char *path, char *err, size_t errlen)
 {
-    size_t n0 = kr->n, k0 = kr->nkeys;
-    struct stat st;
-    int fd, rc = -1;
+    struct key_images imgs = { NULL, 0, 0 };
+    int rc = -1;
 
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0 ||
-        fstat(fd, &st) != 0) {
-        fail(err, errlen, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (S_ISDIR(st.st_mode))
-        rc = add_dir(kr, fd, path, err, errlen);
-    else
-        rc = add_file(kr, fd, path, err, errlen);
-out:
-    if (rc < 0)
-        keyring_truncate(kr, n0, k0);
-    if (fd >= 0)
-        close(fd);
+    if (key_images_read(&imgs, path, err, errlen) == 0)
+        rc = keyring_add_images(kr, &imgs, err, errlen);
+    key_images_clear(&imgs);
     return rc;
 }
 
@@ -537,17 +420,12 @@ int
 cert_read_skid(const char *path, uint8_t keyid[4], EVP_PKEY **pkey, char *err, size_t errlen)
 {
     struct first_cert fc = { .pkey = NULL, .done = 0 };
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int fd, rc = -1;
+    struct key_images imgs = { NULL, 0, 0 };
+    int rc = -1;
 
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
-        fail(err, errlen, "%s: %s", path, strerror(errno));
+    if (key_images_read_file(&imgs, path, err, errlen) != 0)
         goto out;
-    }
-    if (read_key_file(fd, path, &buf, &len, err, errlen) != 0)
-        goto out;
-    if (for_each_key(path, buf, len, found_cert, &fc, err, errlen) < 0)
+    if (for_each_key(path, imgs.v[0].data, imgs.v[0].len, found_cert, &fc, err, errlen) < 0)
         goto out;
     if (!fc.done) {
         fail(err, errlen, "%s: no certificate found", path);
@@ -561,8 +439,6 @@ cert_read_skid(const char *path, uint8_t keyid[4], EVP_PKEY **pkey, char *err, s
     rc = 0;
 out:
     EVP_PKEY_free(fc.pkey);
-    OPENSSL_clear_free(buf, len);
-    if (fd >= 0)
-        close(fd);
+    key_images_clear(&imgs);
     return rc;
 }

@@ -22,6 +22,11 @@ void keyring_free(struct keyring *kr);
  * key is an error: a typo in a keyring must not silently trust nothing. */
 int keyring_add_path(struct keyring *kr, const char *path, char *err, size_t errlen);
 
+/* The same over files already read (verify/keyfiles.h): each image must hold
+ * at least one key. */
+struct key_images;
+int keyring_add_images(struct keyring *kr, const struct key_images *imgs, char *err, size_t errlen);
+
 /* Add one key. cert_skid may be NULL; when given (len >= 4), its last 4 bytes are
  * a second id for the key, as the kernel and `evmctl --keyid-from-cert` use.
  * The keyring takes its own reference. 0, or -1 if the key is not supported. */

@@ -17,6 +17,8 @@ static const char *const reasons[V__COUNT] = {
     [V_EXEC_DENIED]      = "not executable (kernel exec check)",
     [V_NOEXEC_MOUNT]     = "on a noexec mount",
     [V_WRITABLE]         = "writable by the running user",
+    [V_NO_KEYRING]       = "keyring unusable",
+    [V_PIN_MISMATCH]     = "differs from the digest the policy pins",
 };
 
 const char *

@@ -16,6 +16,8 @@ enum verdict {
     V_EXEC_DENIED,         /* the kernel's AT_EXECVE_CHECK refused it (verify/execcheck.h) */
     V_NOEXEC_MOUNT,        /* on a filesystem mounted noexec */
     V_WRITABLE,            /* the running user could change it (policy require-unwritable) */
+    V_NO_KEYRING,          /* the keyring could not be decoded or its crypto back end loaded */
+    V_PIN_MISMATCH,        /* a digest list's content is not what the policy pinned */
     V__COUNT
 };
 

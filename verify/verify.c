@@ -1,5 +1,4 @@
 /* Bytes in, verdict out: check an IMA v2 signature over a buffer against the keyring. */
-#include <pthread.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -7,27 +6,6 @@
 
 #include "verify/sig.h"
 #include "verify/verify.h"
-
-static pthread_once_t md_once = PTHREAD_ONCE_INIT;
-static EVP_MD *md_by_algo[256];     /* indexed by kernel hash_algo id; kept for the process */
-
-static void
-fetch_mds(void)
-{
-    const char *name;
-
-    for (unsigned i = 0; i < 256; i++)
-        if ((name = sig_hash_name((uint8_t)i)) != NULL)
-            md_by_algo[i] = EVP_MD_fetch(NULL, name, NULL);
-    ERR_clear_error();
-}
-
-const EVP_MD *
-verify_md(uint8_t hash_algo)
-{
-    pthread_once(&md_once, fetch_mds);
-    return md_by_algo[hash_algo];
-}
 
 /* One candidate key: RSA PKCS#1 v1.5 or ECDSA over the digest, as the kernel checks. */
 static int

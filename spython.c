@@ -6,6 +6,7 @@
  * Every refusal: one "spython: " line on stderr, a deny line in the log when
  * the log is open, exit status 2. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "audit/sink.h"
 #include "launch/launch.h"
 #include "verify/digestlist.h"
+#include "verify/lazy.h"
 
 #ifndef SPYTHON_POLICY
 #error "build with -DSPYTHON_POLICY=\"/abs/path\" (make POLICY=...)"
@@ -46,6 +48,20 @@ refuse(const char *subject, const char *reason)
     if (log_fd() >= 0)
         log_refusal("spython.launch", subject ? subject : "", reason);
     return EXIT_REFUSED;
+}
+
+/* A refusal's reason: the verdict's, with the errno or the keyring's
+ * failure where they say more. */
+static const char *
+verdict_detail(enum verdict v, int e, char *buf, size_t len)
+{
+    if (v == V_UNREADABLE && e != 0)
+        return strerror(e);
+    if (v == V_NO_KEYRING) {
+        snprintf(buf, len, "%s: %s", verdict_reason(v), keyring_failure(spy.keyring));
+        return buf;
+    }
+    return verdict_reason(v);
 }
 
 static int
@@ -81,6 +97,47 @@ load_trust(char *err, size_t errlen)
 /* Digest lists are checked with the keyring alone (a list never vouches for
  * another) and without the kernel's exec check (a list is never run); each is
  * logged like any file. In audit mode one that fails is logged and ignored. */
+/* A pinned list is read like any code file, with its pin as the only digest
+ * that vouches for it and no keyring: its own signature is not checked, so
+ * starting needs no public-key operation. Anything but the pinned content is
+ * refused, signed or not. */
+static enum verdict
+read_digest_list(const struct verify_cfg *cfg, const char *path, const struct digest_pin *pin,
+                 struct code_file *cf, struct verify_info *info, int *e)
+{
+    struct verify_cfg pcfg = *cfg;
+    struct digest_set *one;
+    uint8_t *row;
+    const char *why;
+    enum verdict v;
+
+    if (!pin->set)
+        return code_file_read(cfg, path, cf, info, e);
+    if ((one = digest_set_new()) == NULL ||
+        (row = malloc(DIGESTLIST_HDR_LEN + sizeof(pin->sha256))) == NULL) {
+        digest_set_free(one);
+        return V_NO_MEMORY;
+    }
+    digestlist_header(row, 1);
+    memcpy(row + DIGESTLIST_HDR_LEN, pin->sha256, sizeof(pin->sha256));
+    if (digest_set_add(one, row, DIGESTLIST_HDR_LEN + sizeof(pin->sha256), &why) != 0) {
+        free(row);
+        digest_set_free(one);
+        return V_NO_MEMORY;
+    }
+    pcfg.keyring = NULL;
+    pcfg.digests = one;
+    v = code_file_read(&pcfg, path, cf, info, e);
+    digest_set_free(one);
+    switch (v) {
+    case V_NO_SIGNATURE: case V_MALFORMED: case V_UNSUPPORTED_HASH:
+    case V_UNKNOWN_KEY: case V_BAD_SIGNATURE:
+        return V_PIN_MISMATCH;
+    default:
+        return v;
+    }
+}
+
 static int
 load_digest_lists(char *err, size_t errlen)
 {
@@ -89,6 +146,7 @@ load_digest_lists(char *err, size_t errlen)
     struct code_file cf;
     struct verify_info info;
     const char *path, *why;
+    char err2[512];
     enum verdict v;
     enum decision d;
     int e, logged;
@@ -103,12 +161,12 @@ load_digest_lists(char *err, size_t errlen)
     for (size_t i = 0; i < spy.pol.n_digest_lists; i++) {
         path = spy.pol.digest_lists[i];
         e = 0;
-        v = code_file_read(&cfg, path, &cf, &info, &e);
+        v = read_digest_list(&cfg, path, &spy.pol.digest_pins[i], &cf, &info, &e);
         d = log_verdict("digest-list", path, v, &info, e, &logged);
         if (!logged)
             why = "the audit log cannot be written";
         else if (d == DECIDE_DENY)
-            why = v == V_UNREADABLE && e != 0 ? strerror(e) : verdict_reason(v);
+            why = verdict_detail(v, e, err2, sizeof(err2));
         else if (v == V_OK && digest_set_add(lists, cf.data, cf.len, &why) == 0)
             continue;               /* the set owns cf.data now */
         else if (v != V_OK)
@@ -212,9 +270,7 @@ main(int argc, char *argv[])
     }
     if (d == DECIDE_DENY || cf.data == NULL) {
         code_file_free(&cf);
-        if (v == V_UNREADABLE && e != 0)
-            return refuse(script, strerror(e));
-        return refuse(script, verdict_reason(v));
+        return refuse(script, verdict_detail(v, e, err, sizeof(err)));
     }
     /* After the last C-side read, before any Python code: nothing a script
      * runs can write a signature. */

@@ -64,7 +64,7 @@ static const struct directive {
     { "lock-signatures", P_LOCK_SIGNATURES, 1, 1, 0 },
     { "exec-check",     P_EXEC_CHECK,       1, 1, 0 },
     { "accept-flags",   P_ACCEPT_FLAGS,     1, POLICY_MAX_ARGS, 1 },
-    { "digest-list",    P_DIGEST_LIST,      1, 1, 1 },
+    { "digest-list",    P_DIGEST_LIST,      1, 2, 1 },
 };
 #define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))
 
@@ -104,6 +104,46 @@ strv_push(char ***v, size_t *n, const char *s)
     }
     nv[(*n)++] = copy;
     *v = nv;
+    return 0;
+}
+
+static int
+hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* digest-list PATH [sha256:HEX]: grow the pins with the list names (the
+ * name itself is pushed after), set when given. */
+static int
+parse_pin(struct parse_state *ps, struct policy *p, const char *pin)
+{
+    static const char prefix[] = "sha256:";
+    struct digest_pin *np, *dp;
+
+    if ((np = reallocarray(p->digest_pins, p->n_digest_lists + 1, sizeof(*np))) == NULL)
+        return parse_error(ps, "out of memory");
+    p->digest_pins = np;
+    dp = &np[p->n_digest_lists];
+    memset(dp, 0, sizeof(*dp));
+    if (pin == NULL)
+        return 0;
+    if (strncmp(pin, prefix, sizeof(prefix) - 1) != 0 ||
+        strlen(pin) != sizeof(prefix) - 1 + 2 * sizeof(dp->sha256))
+        return parse_error(ps, "digest-list: pin must be sha256: and 64 lowercase hex digits, not '%s'", pin);
+    pin += sizeof(prefix) - 1;
+    for (size_t i = 0; i < sizeof(dp->sha256); i++) {
+        int hi = hexval(pin[2 * i]), lo = hexval(pin[2 * i + 1]);
+
+        if (hi < 0 || lo < 0)
+            return parse_error(ps, "digest-list: pin must be sha256: and 64 lowercase hex digits");
+        dp->sha256[i] = (uint8_t)(hi << 4 | lo);
+    }
+    dp->set = 1;
     return 0;
 }
 
@@ -343,7 +383,7 @@ parse_line(struct parse_state *ps, char *line, struct policy *p)
         r = strv_push(&p->keyrings, &p->n_keyrings, arg);
         break;
     case P_DIGEST_LIST:
-        if (check_absolute(ps, d->name, arg) < 0)
+        if (check_absolute(ps, d->name, arg) < 0 || parse_pin(ps, p, ac > 2 ? av[2] : NULL) < 0)
             return -1;
         r = strv_push(&p->digest_lists, &p->n_digest_lists, arg);
         break;
@@ -693,6 +733,7 @@ policy_free(struct policy *p)
 {
     strv_free(p->keyrings, p->n_keyrings);
     strv_free(p->digest_lists, p->n_digest_lists);
+    free(p->digest_pins);
     strv_free(p->search_path, p->n_search_path);
     rules_free(p->rules);
     free(p->xattr);

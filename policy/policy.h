@@ -41,11 +41,21 @@ unsigned int policy_accept_flag_bit(int letter);
 #define POLICY_DEFAULT_XATTR "security.ima"
 #define POLICY_DEFAULT_MAX_FILE_SIZE (64ull << 20)
 
+/* A digest list is trusted by its own signature, or, when the policy pins
+ * its content (digest-list PATH sha256:HEX), by that digest alone: the
+ * policy is as trusted as the keyring, and no public-key operation (nor
+ * libcrypto) is then needed to start. */
+struct digest_pin {
+    int set;
+    uint8_t sha256[32];
+};
+
 struct policy {
     char **keyrings;            /* keyring PATH, repeatable, in file order */
     size_t n_keyrings;
-    char **digest_lists;        /* digest-list PATH, repeatable: signed lists of file digests */
+    char **digest_lists;        /* digest-list PATH [sha256:HEX], repeatable: lists of file digests */
     size_t n_digest_lists;
+    struct digest_pin *digest_pins;     /* one per digest_lists entry */
     char *xattr;                /* xattr NAME, default security.ima */
     char *log_path;             /* log PATH, required */
     char **search_path;         /* search-path DIR, repeatable, becomes sys.path */

@@ -20,6 +20,7 @@
 #include "verify/backend.h"
 #include "verify/keyfiles.h"
 #include "verify/keyring.h"
+#include "verify/lazy.h"
 #include "verify/sig.h"
 #include "verify/verify.h"
 
@@ -126,8 +127,7 @@ backend_open(char *err, size_t errlen)
 }
 
 /* Once per process: a keyring that cannot be decoded refuses every
- * signature, with the reason on stderr (the verdict is logged by the
- * caller). */
+ * signature; keyring_failure() says why. */
 static void *
 decoded(struct keyring *kr)
 {
@@ -138,13 +138,17 @@ decoded(struct keyring *kr)
         kr->tried = 1;
         if ((kr->be = backend_open(kr->err, sizeof(kr->err))) != NULL)
             kr->decoded = kr->be->keyring_load(&kr->imgs, kr->err, sizeof(kr->err));
-        if (kr->decoded == NULL)
-            fprintf(stderr, "spython: keyring: %s\n", kr->err);
         key_images_clear(&kr->imgs);
     }
     d = kr->decoded;
     pthread_mutex_unlock(&kr->lock);
     return d;
+}
+
+const char *
+keyring_failure(const struct keyring *kr)
+{
+    return kr->err;
 }
 
 enum verdict

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 
 #include "verify/digestlist.h"
 #include "verify/sig.h"
@@ -120,6 +121,30 @@ write_list(const char *path, const uint8_t *rows, size_t n)
     return -1;
 }
 
+/* The policy line that pins this list's content (spython-policy(5)): with
+ * it, spython trusts the list without checking its signature at start-up. */
+static void
+print_pin(const char *path, const uint8_t *rows, size_t n)
+{
+    uint8_t hdr[DIGESTLIST_HDR_LEN], md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    char *abs = realpath(path, NULL);
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+    digestlist_header(hdr, n);
+    if (abs != NULL && c != NULL && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1 &&
+        EVP_DigestUpdate(c, hdr, sizeof(hdr)) == 1 && EVP_DigestUpdate(c, rows, n * ROW) == 1 &&
+        EVP_DigestFinal_ex(c, md, &mdlen) == 1) {
+        printf("digest-list %s sha256:", abs);
+        for (unsigned int i = 0; i < mdlen; i++)
+            printf("%02x", md[i]);
+        printf("\n");
+    }
+    ERR_clear_error();
+    EVP_MD_CTX_free(c);
+    free(abs);
+}
+
 int
 list_finish(struct lister *l, const struct joblist *jl, const char *path)
 {
@@ -146,6 +171,8 @@ list_finish(struct lister *l, const struct joblist *jl, const char *path)
         sign_ops.thread_fini(tls);
         sign_ops.report(s, &j);
         free(j.note);
+        if (!s->quiet && (j.out == O_SIGNED || j.out == O_UNCHANGED))
+            print_pin(path, l->rows, n);
     }
     free(l->rows);
     if (!s->quiet)

@@ -56,7 +56,7 @@ CORE_OBJ   := $(VERIFY_OBJ) $(POLICY_OBJ) $(AUDIT_OBJ)
 BACKEND_SRC := verify/backend.c verify/keyring.c verify/verify.c verify/mdfetch.c verify/sig.c \
                verify/keyfiles.c verify/readfd.c verify/verdict.c
 BACKEND_PIC := $(patsubst %.c,$(BUILD)/pic/%.o,$(BACKEND_SRC))
-INTERP_OBJ  := $(PYGLUE_OBJ) $(filter-out $(call obj,verify/keyring.c verify/verify.c),$(CORE_OBJ)) \
+INTERP_OBJ  := $(PYGLUE_OBJ) $(filter-out $(call obj,verify/keyring.c verify/verify.c verify/mdfetch.c),$(CORE_OBJ)) \
                $(call obj,verify/lazy.c) $(BUILD)/obj/crypto-blob.o
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -97,13 +97,13 @@ POLICY_FOR_test := $(TEST_POLICY)
 POLICY_FOR_demo := $(abspath $(BUILD))/demo/policy.conf
 
 $(BUILD)/spython: $(BUILD)/obj/spython-main.o $(INTERP_OBJ)
-	$(CC) $(LDFLAGS) $^ -o $@ $(PY_LIBS) $(CRYPTO)
+	$(CC) $(LDFLAGS) $^ -o $@ $(PY_LIBS)
 
 $(BUILD)/test-spython: $(BUILD)/obj/spython-test.o $(INTERP_OBJ)
-	$(CC) $(LDFLAGS) $^ -o $@ $(PY_LIBS) $(CRYPTO)
+	$(CC) $(LDFLAGS) $^ -o $@ $(PY_LIBS)
 
 $(BUILD)/demo-spython: $(BUILD)/obj/spython-demo.o $(INTERP_OBJ)
-	$(CC) $(LDFLAGS) $^ -o $@ $(PY_LIBS) $(CRYPTO)
+	$(CC) $(LDFLAGS) $^ -o $@ $(PY_LIBS)
 
 $(BUILD)/spython-sign: $(call obj,verify/spython-sign.c) $(VERIFY_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(CRYPTO)

@@ -10,8 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
 #include "audit/log.h"
 #include "audit/sink.h"
 #include "launch/launch.h"
@@ -48,6 +46,24 @@ refuse(const char *subject, const char *reason)
     if (log_fd() >= 0)
         log_refusal("spython.launch", subject ? subject : "", reason);
     return EXIT_REFUSED;
+}
+
+/* libcrypto reads its configuration when it first starts, and the caller's
+ * OPENSSL_CONF (or the directories these name) can make it load engines
+ * and provider modules: native code no signature covers. spython itself
+ * loads libcrypto only for signatures, without any configuration
+ * (verify/backend.c), but Python's hashlib and ssl may start it first, so
+ * the variables leave the environment before Python sees it (os.environ,
+ * and every child, run without them). */
+static void
+drop_openssl_env(void)
+{
+    static const char *const vars[] = {
+        "OPENSSL_CONF", "OPENSSL_CONF_INCLUDE", "OPENSSL_MODULES", "OPENSSL_ENGINES",
+    };
+
+    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+        unsetenv(vars[i]);
 }
 
 /* A refusal's reason: the verdict's, with the errno or the keyring's
@@ -224,10 +240,7 @@ main(int argc, char *argv[])
     enum decision d;
     int e = 0, logged, at;
 
-    /* libcrypto must not read a configuration named by the caller's
-     * environment (OPENSSL_CONF can load engines and providers: native code
-     * no signature covers), and need not clean up at exit. */
-    OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, NULL);
+    drop_openssl_env();
     action = launch_info_request(argc, argv);
     if (action == LAUNCH_VERSION) {
         printf("spython %s (Python %s)\n", SPYTHON_VERSION, PY_VERSION);

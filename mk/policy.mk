@@ -30,7 +30,7 @@ POLICY_FOR_polbench-rules := $(abspath $(BUILD))/polbench/rules/policy.conf
 
 $(BUILD)/polbench/spython-%: $(BUILD)/obj/spython-polbench-%.o $(INTERP_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $^ -o $@ $(PY_LIBS) $(CRYPTO)
+	$(CC) $(LDFLAGS) $^ -o $@ $(PY_LIBS)
 
 .PHONY: bench-policy
 bench-policy: $(BUILD)/polbench/spython-none $(BUILD)/polbench/spython-rules \

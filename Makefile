@@ -18,12 +18,20 @@ PY_CFLAGS := $(shell $(SYSPKGCONFIG) --cflags python3-embed 2>/dev/null)
 # stays PIE. -export-dynamic gives extension modules the C API, as python3's
 # binary does. The price: spython must be rebuilt when libpython3.11 gets a
 # security fix (packaging/debian/rules records it as Built-Using).
-# PY_STATIC=0 links the shared library instead.
+# PY_STATIC=0 links the shared library instead. PIE=0 links the non-PIC
+# archive into a position-dependent binary, exactly as python3.11 is built:
+# ~8% less start-up time and ~0.8 MB less memory (no relocated pointers in
+# the interpreter's static data), but the binary's own addresses are fixed
+# (make bench measures both).
+PIE       ?= 1
 PY_LIBPL  := $(shell /usr/bin/python3 -c 'import sysconfig; print(sysconfig.get_config_var("LIBPL"))' 2>/dev/null)
-PY_PIC_A  := $(wildcard $(PY_LIBPL)/libpython$(shell $(SYSPKGCONFIG) --modversion python3-embed 2>/dev/null)-pic.a)
+PY_VER    := $(shell $(SYSPKGCONFIG) --modversion python3-embed 2>/dev/null)
+PY_PIC_A  := $(wildcard $(PY_LIBPL)/libpython$(PY_VER)-pic.a)
+PY_NOPIC_A := $(wildcard $(PY_LIBPL)/libpython$(PY_VER).a)
 PY_STATIC ?= $(if $(PY_PIC_A),1,0)
+PY_STATIC_DEPS := -lexpat -lz -lm -ldl -lpthread -lutil
 ifeq ($(PY_STATIC),1)
-PY_LIBS   := -Wl,--export-dynamic $(PY_PIC_A) -lexpat -lz -lm -ldl -lpthread -lutil
+PY_LIBS   := -Wl,--export-dynamic $(if $(filter 0,$(PIE)),$(PY_NOPIC_A),$(PY_PIC_A)) $(PY_STATIC_DEPS)
 else
 PY_LIBS   := $(shell $(SYSPKGCONFIG) --libs python3-embed 2>/dev/null)
 endif
@@ -32,7 +40,7 @@ WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prot
 HARDEN   := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) $(HARDEN) -D_GNU_SOURCE -I. -DSPYTHON_VERSION='"$(VERSION)"'
-LDFLAGS  += -pie -Wl,-z,relro,-z,now
+LDFLAGS  += $(if $(filter 0,$(PIE)),-no-pie,-pie) -Wl,-z,relro,-z,now
 CRYPTO   := -lcrypto
 
 # Rooms. verify/ and policy/ never see Python headers.

@@ -77,7 +77,7 @@ def ms(c):
 
 def bench_trivial():
     base = py3("trivial.py")
-    cmds = [base] + [spy(v, "trivial.py") for v in ("pin", "list", "ec", "pin-shared") if have(v)]
+    cmds = [base] + [spy(v, "trivial.py") for v in ("pin", "pin-nopie", "list", "ec", "pin-shared") if have(v)]
     run_rounds(cmds, rounds(60))
     keep("1 trivial script", cmds)
     for c in cmds[1:]:
@@ -88,7 +88,7 @@ def bench_trivial():
 
 def bench_imports():
     base = py3("imports.py")
-    cmds = [base] + [spy(v, "imports.py") for v in ("pin", "list", "ec", "rsa", "pin-shared")
+    cmds = [base] + [spy(v, "imports.py") for v in ("pin", "pin-nopie", "list", "ec", "rsa", "pin-shared")
                      if have(v)]
     run_rounds(cmds, rounds(20))
     keep("2 import-heavy script", cmds)

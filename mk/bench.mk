@@ -11,13 +11,15 @@
 #   spython-pin    the same list, pinned by the policy (no signature checked
 #                  at start-up, libcrypto never loaded when all is listed)
 #   spython-rules  spython-list's policy plus 100 rules (benchmark 5)
-# and spython-pin-shared links the shared libpython3.11.so instead of the
-# static PIC archive every other spython links (same policy as spython-pin).
+# spython-pin-shared links the shared libpython3.11.so instead of the static
+# PIC archive, and spython-pin-nopie the non-PIC archive into a
+# position-dependent binary, as Debian builds python3.11 (make PIE=0); both
+# with spython-pin's policy.
 
 BENCH_DIR      := $(abspath $(BUILD))/bench
 BENCH_VARIANTS := ec rsa list pin rules
-BENCH_SHARED   := pin
-BENCH_BIN      := $(patsubst %,$(BUILD)/bench/spython-%,$(BENCH_VARIANTS) $(BENCH_SHARED:=-shared))
+BENCH_LINKS    := pin-shared pin-nopie
+BENCH_BIN      := $(patsubst %,$(BUILD)/bench/spython-%,$(BENCH_VARIANTS) $(BENCH_LINKS))
 $(foreach v,$(BENCH_VARIANTS),$(eval POLICY_FOR_bench-$(v) := $(BENCH_DIR)/$(v)/policy.conf))
 .SECONDARY: $(patsubst %,$(BUILD)/obj/spython-bench-%.o,$(BENCH_VARIANTS))
 
@@ -31,6 +33,10 @@ bench-bin: all $(BENCH_BIN) $(BUILD)/bench/hookbench
 $(BUILD)/bench/spython-%-shared: $(BUILD)/obj/spython-bench-%.o $(INTERP_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(PY_SHARED_LIBS)
+
+$(BUILD)/bench/spython-%-nopie: $(BUILD)/obj/spython-bench-%.o $(INTERP_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -pie,$(LDFLAGS)) -no-pie $^ -o $@ -Wl,--export-dynamic $(PY_NOPIC_A) $(PY_STATIC_DEPS)
 
 $(BUILD)/bench/spython-%: $(BUILD)/obj/spython-bench-%.o $(INTERP_OBJ)
 	@mkdir -p $(dir $@)

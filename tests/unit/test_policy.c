@@ -170,6 +170,43 @@ test_parse_errors(void **state)
 #undef L3
 }
 
+/* digest-list PATH [sha256:HEX]: the pin is kept per list, in order. */
+static void
+test_parse_digest_pins(void **state)
+{
+    static const char text[] =
+        "keyring /k\nlog /l\nsearch-path /s\n"
+        "digest-list /a.dl\n"
+        "digest-list /b.dl sha256:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n";
+    struct policy p;
+    char err[512] = "";
+
+    assert_int_equal(parse_len(text, sizeof(text) - 1, &p, err, sizeof(err)), 0);
+    assert_int_equal(p.n_digest_lists, 2);
+    assert_string_equal(p.digest_lists[1], "/b.dl");
+    assert_false(p.digest_pins[0].set);
+    assert_true(p.digest_pins[1].set);
+    assert_int_equal(p.digest_pins[1].sha256[0], 0x00);
+    assert_int_equal(p.digest_pins[1].sha256[9], 0x99);
+    assert_int_equal(p.digest_pins[1].sha256[31], 0xff);
+    policy_free(&p);
+
+#define L3(s) "# policy\n\nkeyring /k\n" s
+#define PIN_ERR "t.conf:4: digest-list: pin must be sha256: and 64 lowercase hex digits"
+    EXPECT_ERROR(L3("digest-list /a.dl sha256:0011\n"),
+                 PIN_ERR ", not 'sha256:0011'");
+    EXPECT_ERROR(L3("digest-list /a.dl sha512:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"),
+                 PIN_ERR ", not 'sha512:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff'");
+    EXPECT_ERROR(L3("digest-list /a.dl sha256:00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff\n"),
+                 PIN_ERR);
+    EXPECT_ERROR(L3("digest-list /a.dl sha256:0011223344556677889 aabbccddeeff00112233445566778899aabbccddeeff\n"),
+                 "t.conf:4: digest-list: too many arguments");
+    EXPECT_ERROR(L3("digest-list a.dl sha256:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"),
+                 "t.conf:4: digest-list: not an absolute path: 'a.dl'");
+#undef PIN_ERR
+#undef L3
+}
+
 static void
 test_parse_long_line(void **state)
 {
@@ -611,6 +648,7 @@ main(void)
         cmocka_unit_test(test_parse_full),
         cmocka_unit_test(test_parse_defaults),
         cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_parse_digest_pins),
         cmocka_unit_test(test_parse_long_line),
         cmocka_unit_test(test_parse_sizes),
         cmocka_unit_test(test_parse_xattr_names),

@@ -2,11 +2,8 @@
  * of the keys apart: a key derived for one purpose never serves another. */
 #include <string.h>
 
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include "audit/chain.h"
+#include "verify/sha256.h"
 
 static const char label_root[] = "spython chain v1";
 static const char label_fork[] = "spython chain fork v1";
@@ -19,21 +16,16 @@ chain_wipe(void *p, size_t n)
 }
 
 /* HMAC-SHA-256(key, label || data) */
-static int
+static void
 labelled_mac(uint8_t out[CHAIN_HASH_LEN], const uint8_t *key, size_t keylen,
              const char *label, const uint8_t *data, size_t n)
 {
-    uint8_t msg[64];
-    size_t ln = strlen(label);
-    unsigned int outlen = 0;
-    int ok;
+    struct hmac_sha256_ctx m;
 
-    if (ln + n > sizeof(msg))
-        return -1;
-    memcpy(msg, label, ln);
-    memcpy(msg + ln, data, n);
-    ok = HMAC(EVP_sha256(), key, (int)keylen, msg, ln + n, out, &outlen) != NULL;
-    return ok && outlen == CHAIN_HASH_LEN ? 0 : -1;
+    hmac_sha256_init(&m, key, keylen);
+    hmac_sha256_update(&m, label, strlen(label));
+    hmac_sha256_update(&m, data, n);
+    hmac_sha256_final(&m, out);
 }
 
 void
@@ -44,9 +36,7 @@ chain_init(struct chain *c, const uint8_t id[CHAIN_ID_LEN],
     memcpy(c->id, id, CHAIN_ID_LEN);
     if (root != NULL) {
         c->keyed = 1;
-        /* A failure leaves a zero key: every hash then fails to verify,
-         * which is loud, not silent. */
-        (void)labelled_mac(c->key, root, rootlen, label_root, id, CHAIN_ID_LEN);
+        labelled_mac(c->key, root, rootlen, label_root, id, CHAIN_ID_LEN);
     }
 }
 
@@ -57,8 +47,7 @@ chain_init_fork(struct chain *child, const struct chain *parent,
     uint8_t key[CHAIN_HASH_LEN];
 
     if (parent->keyed)
-        (void)labelled_mac(key, parent->key, CHAIN_HASH_LEN, label_fork, id,
-                           CHAIN_ID_LEN);
+        labelled_mac(key, parent->key, CHAIN_HASH_LEN, label_fork, id, CHAIN_ID_LEN);
     chain_init(child, id, NULL, 0);
     if (parent->keyed) {
         child->keyed = 1;
@@ -67,81 +56,29 @@ chain_init_fork(struct chain *child, const struct chain *parent,
     }
 }
 
-/* Every line is hashed: the algorithms are fetched once and the contexts
- * reused (a one-shot call fetches each time, which costs more than the
- * hash). Callers serialise: line.c holds its lock, the reader is one thread. */
-static struct {
-    EVP_MD *md;
-    EVP_MD_CTX *mdctx;
-    EVP_MAC_CTX *macctx;
-} hc;
-
-static int
-hash_ready(void)
-{
-    EVP_MAC *mac;
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
-        OSSL_PARAM_construct_end(),
-    };
-
-    if (hc.macctx != NULL)
-        return 0;
-    if ((hc.md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
-        (hc.mdctx = EVP_MD_CTX_new()) == NULL ||
-        (mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
-        return -1;
-    hc.macctx = EVP_MAC_CTX_new(mac);
-    EVP_MAC_free(mac);          /* the context keeps its own reference */
-    if (hc.macctx == NULL || !EVP_MAC_CTX_set_params(hc.macctx, params)) {
-        EVP_MAC_CTX_free(hc.macctx);
-        hc.macctx = NULL;
-        return -1;
-    }
-    return 0;
-}
-
-int
+/* Contexts live on the stack and are wiped by final: nothing shared, so
+ * callers need no lock, and no state that could seal with an old key
+ * outlives the call. */
+void
 chain_hash(const struct chain *c, const void *body, size_t len,
            uint8_t out[CHAIN_HASH_LEN])
 {
-    unsigned int mdlen = 0;
-    size_t outlen = 0;
-
-    if (hash_ready() < 0)
-        return -1;
-    if (c->keyed) {
-        static const uint8_t nokey[CHAIN_HASH_LEN];
-        int ok = EVP_MAC_init(hc.macctx, c->key, CHAIN_HASH_LEN, NULL) &&
-                 EVP_MAC_update(hc.macctx, body, len) &&
-                 EVP_MAC_final(hc.macctx, out, &outlen, CHAIN_HASH_LEN);
-
-        /* The context would keep this key's HMAC state, with which the
-         * line could be sealed again after the key itself is wiped. */
-        (void)EVP_MAC_init(hc.macctx, nokey, CHAIN_HASH_LEN, NULL);
-        return ok && outlen == CHAIN_HASH_LEN ? 0 : -1;
-    }
-    if (!EVP_DigestInit_ex(hc.mdctx, hc.md, NULL) || !EVP_DigestUpdate(hc.mdctx, body, len) ||
-        !EVP_DigestFinal_ex(hc.mdctx, out, &mdlen))
-        return -1;
-    return mdlen == CHAIN_HASH_LEN ? 0 : -1;
+    if (c->keyed)
+        hmac_sha256(c->key, CHAIN_HASH_LEN, body, len, out);
+    else
+        sha256(body, len, out);
 }
 
 void
 chain_key_after(uint8_t key[CHAIN_HASH_LEN], uint64_t n)
 {
-    unsigned int outlen;
+    struct sha256_ctx h;
 
-    /* A failure leaves a key that verifies nothing: loud, not silent. */
-    if (hash_ready() < 0) {
-        memset(key, 0, CHAIN_HASH_LEN);
-        return;
-    }
     for (; n > 0; n--) {
-        (void)(EVP_DigestInit_ex(hc.mdctx, hc.md, NULL) &&
-               EVP_DigestUpdate(hc.mdctx, label_evolve, sizeof(label_evolve) - 1) &&
-               EVP_DigestUpdate(hc.mdctx, key, CHAIN_HASH_LEN) &&
-               EVP_DigestFinal_ex(hc.mdctx, key, &outlen));
+        sha256_init(&h);
+        sha256_update(&h, label_evolve, sizeof(label_evolve) - 1);
+        sha256_update(&h, key, CHAIN_HASH_LEN);
+        sha256_final(&h, key);
     }
 }
 

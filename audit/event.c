@@ -2,7 +2,7 @@
  * object internals: nothing here can call back into Python code. */
 #include "audit/event.h"
 
-#include <openssl/evp.h>
+#include "verify/sha256.h"
 
 static void render(struct jbuf *b, PyObject *o, int depth);
 
@@ -279,8 +279,7 @@ source_text(struct source *s, PyObject *text)
 int
 source_get(struct source *s, PyObject *src)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
+    uint8_t md[SHA256_LEN];
     PyObject *text;
     static const char hex[] = "0123456789abcdef";
 
@@ -312,9 +311,8 @@ source_get(struct source *s, PyObject *src)
         }
         Py_DECREF(text);
     }
-    if (!EVP_Digest(s->p, s->len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
-        goto fail;
-    for (unsigned int i = 0; i < mdlen; i++) {
+    sha256(s->p, s->len, md);
+    for (unsigned int i = 0; i < SHA256_LEN; i++) {
         s->sha256[2 * i] = hex[md[i] >> 4];
         s->sha256[2 * i + 1] = hex[md[i] & 15];
     }

@@ -2,12 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 #include <zlib.h>
 
 #include "launch/payload.h"
+#include "verify/sha256.h"
 
-#define DIGEST 32
+#define DIGEST SHA256_LEN
 #define PYC_HEADER 16
 #define ZIP_MEMBER_MAX (64u << 20)  /* zipimport would not get far with more */
 
@@ -75,18 +75,13 @@ dset_add(struct dset *s, const uint8_t d[DIGEST])
     s->n++;
 }
 
-static int
-sha256(const void *p, size_t n, uint8_t out[DIGEST])
-{
-    return EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL) == 1 ? 0 : -1;
-}
-
 int
 payload_known(const uint8_t *data, size_t len)
 {
     uint8_t d[DIGEST];
 
-    return sha256(data, len, d) == 0 && dset_has(&payloads, d);
+    sha256(data, len, d);
+    return dset_has(&payloads, d);
 }
 
 struct pyc_ctx {
@@ -99,9 +94,10 @@ remember_pyc(void *ctx, const uint8_t *data, size_t n)
     const struct pyc_ctx *c = ctx;
     uint8_t d[DIGEST];
 
-    if (n >= PYC_HEADER && memcmp(data, c->magic, 4) == 0 &&
-        sha256(data + PYC_HEADER, n - PYC_HEADER, d) == 0)
+    if (n >= PYC_HEADER && memcmp(data, c->magic, 4) == 0) {
+        sha256(data + PYC_HEADER, n - PYC_HEADER, d);
         dset_add(&payloads, d);
+    }
 }
 
 void
@@ -115,7 +111,8 @@ payload_remember(const uint8_t *data, size_t len, const uint8_t pyc_magic[4],
         remember_pyc(&c, data, len);
         return;
     }
-    if (sha256(digest_label, strlen(digest_label), d) < 0 || dset_has(&archives, d))
+    sha256(digest_label, strlen(digest_label), d);
+    if (dset_has(&archives, d))
         return;
     if (zip_each_pyc(data, len, ZIP_MEMBER_MAX, remember_pyc, &c) >= 0)
         dset_add(&archives, d);

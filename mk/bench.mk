@@ -52,3 +52,12 @@ bench: deps
 
 # Correctness of the digest lists joins `make check` (tests/integration/60-*.sh
 # runs with the other scenarios; its unit test is tests/unit/test_digestlist.c).
+
+# verify/sha256.c against OpenSSL on log lines and file buffers (not in make bench).
+.PHONY: bench-sha
+bench-sha: $(BUILD)/bench/sha256bench
+	$(BUILD)/bench/sha256bench
+
+$(BUILD)/bench/sha256bench: bench/sha256bench.c $(call obj,verify/sha256.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ -lcrypto

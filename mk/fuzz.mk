@@ -73,7 +73,7 @@ fuzz-cov: $(FUZZ_COV_BINS)
 	llvm-profdata merge -sparse $(FUZZ_DIR)/cov/prof/*.profraw -o $(FUZZ_DIR)/cov/all.profdata
 	llvm-cov report -instr-profile=$(FUZZ_DIR)/cov/all.profdata \
 	    $(firstword $(FUZZ_COV_BINS)) $(addprefix -object=,$(wordlist 2,99,$(FUZZ_COV_BINS))) \
-	    verify/sig.c verify/verify.c verify/keyring.c policy/policy.c policy/rules.c \
+	    verify/sig.c verify/verify.c verify/keyring.c verify/sha256.c policy/policy.c policy/rules.c \
 	    audit/json.c $(wildcard audit/tool/*.c)
 
 CHECK_EXTRA += fuzz-smoke

@@ -25,6 +25,18 @@ int sink_syslog_send(struct sink *s, const struct sink_line *l);
 int sink_journald_send(struct sink *s, const struct sink_line *l);
 int sink_linux_audit_send(struct sink *s, const struct sink_line *l);
 
+/* What the senders put on the wire (pure, unit-tested): */
+/* One journal field, in the binary form when the value holds a newline. */
+void journal_field(struct jbuf *b, const char *name, const char *v, size_t n);
+/* The journal entry for a line: every field, in datagram order. */
+void journal_entry(struct jbuf *b, const struct sink_line *l);
+/* name="value", or name=HEX when the value holds anything a record parser
+ * would split on (audit_encode_nv_string's rule, plus '). */
+void audit_nv(struct jbuf *b, const char *name, const char *v, size_t n);
+/* The AUDIT_TRUSTED_APP text for a line, as libaudit's
+ * audit_log_user_message() words it; exe is the executable's path. */
+void audit_record(struct jbuf *b, const struct sink_line *l, const char *exe);
+
 /* Keep a connected fd above the script's range; remember what it is. */
 int sink_keep_fd(struct sink *s, int fd);
 /* Whether s->fd is still the socket we connected (else it is dropped). */

@@ -1,56 +1,162 @@
-/* journald, through libsystemd: the whole line as MESSAGE, and the fields a
- * journal query wants (SPYTHON_EVENT=os.system, SPYTHON_DECISION=deny, ...).
- * Values are binary-safe: sd_journal_sendv() serialises what needs it. */
-#define SD_JOURNAL_SUPPRESS_LOCATION
+/* journald, in its native protocol (systemd's "Native Journal Protocol"), so
+ * that spython links no libsystemd: one datagram per entry to the journal's
+ * socket, each field FIELD=value\n, or FIELD\n + 64-bit little-endian length
+ * + value + \n when the value holds a newline (nothing in it can then start
+ * a field of its own). An entry too big for a datagram goes in a sealed
+ * memfd passed with SCM_RIGHTS. The whole line is MESSAGE, with the fields a
+ * journal query wants (SPYTHON_EVENT=os.system, SPYTHON_DECISION=deny, ...). */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/uio.h>
-#include <systemd/sd-journal.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "audit/sink_impl.h"
 
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
 #define SEV_WARNING 4
 #define SEV_INFO 6
-#define FIELDS 9
+/* While journald is up, a full socket may hold us this long (as syslog). */
+#define SEND_TIMEOUT_MS 1000
+
+void
+journal_field(struct jbuf *b, const char *name, const char *v, size_t n)
+{
+    uint8_t le[8];
+    uint64_t len = n;
+    int i;
+
+    jbuf_lit(b, name);
+    if (memchr(v, '\n', n) == NULL) {
+        jbuf_char(b, '=');
+    } else {
+        for (i = 0; i < 8; i++)
+            le[i] = (uint8_t)(len >> (8 * i));
+        jbuf_char(b, '\n');
+        jbuf_raw(b, (const char *)le, sizeof(le));
+    }
+    jbuf_raw(b, v, n);
+    jbuf_char(b, '\n');
+}
+
+void
+journal_entry(struct jbuf *b, const struct sink_line *l)
+{
+    const char *d = decision_name(l->decision);
+    char seq[24];
+
+    snprintf(seq, sizeof(seq), "%llu", (unsigned long long)l->seq);
+    journal_field(b, "MESSAGE", l->line, l->len);
+    journal_field(b, "PRIORITY", l->decision == DECIDE_ALLOW ? "6" : "4", 1);
+    journal_field(b, "SYSLOG_FACILITY", "10", 2);
+    journal_field(b, "SYSLOG_IDENTIFIER", "spython", 7);
+    journal_field(b, "SPYTHON_EVENT", l->event, l->event_len);
+    journal_field(b, "SPYTHON_DECISION", d, strlen(d));
+    journal_field(b, "SPYTHON_CHAIN", l->chain, strlen(l->chain));
+    journal_field(b, "SPYTHON_SEQ", seq, strlen(seq));
+    journal_field(b, "SPYTHON_HASH", l->hash, strlen(l->hash));
+}
+
+static int
+journal_connect(struct sink *s)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = JOURNAL_SOCKET };
+    struct timeval tv = { SEND_TIMEOUT_MS / 1000, SEND_TIMEOUT_MS % 1000 * 1000 };
+    int fd, e;
+
+    if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+        return -errno;
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
+        e = errno;
+        close(fd);
+        return -e;
+    }
+    return sink_keep_fd(s, fd);
+}
+
+/* Too big for one datagram: the entry in a memfd sealed against change, the
+ * descriptor alone in an empty datagram, as journald expects it. */
+static int
+send_memfd(int sock, const char *p, size_t n, int flags)
+{
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } c;
+    struct msghdr mh = { .msg_control = c.buf, .msg_controllen = sizeof(c.buf) };
+    struct cmsghdr *cm;
+    ssize_t w;
+    size_t off = 0;
+    int fd, r = 0;
+
+    if ((fd = memfd_create("spython-journal", MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0)
+        return -errno;
+    while (off < n) {
+        if ((w = write(fd, p + off, n - off)) < 0) {
+            if (errno == EINTR)
+                continue;
+            r = -errno;
+            goto out;
+        }
+        off += (size_t)w;
+    }
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+        r = -errno;
+        goto out;
+    }
+    memset(c.buf, 0, sizeof(c.buf));
+    cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+    do {
+        w = sendmsg(sock, &mh, flags);
+    } while (w < 0 && errno == EINTR);
+    if (w < 0)
+        r = -errno;
+out:
+    close(fd);
+    return r;
+}
 
 int
 sink_journald_send(struct sink *s, const struct sink_line *l)
 {
-    char stackbuf[512], seq[32], prio[16];
-    struct iovec iov[FIELDS];
-    size_t off[FIELDS + 1], i = 0, k;
+    char stackbuf[4096];
     struct jbuf b;
-    int r;
+    ssize_t w;
+    int r = 0, flags;
 
-    snprintf(seq, sizeof(seq), "%llu", (unsigned long long)l->seq);
-    snprintf(prio, sizeof(prio), "%d",
-             l->decision == DECIDE_ALLOW ? SEV_INFO : SEV_WARNING);
-    /* One buffer, then iovecs into it (it may move while it grows). */
+    if (!sink_fd_ok(s) && (r = journal_connect(s)) < 0)
+        return r;
     jbuf_init(&b, stackbuf, sizeof(stackbuf), 0);
-#define FIELD(name, p, n) do { off[i++] = b.len; jbuf_lit(&b, name "="); \
-                               jbuf_raw(&b, (p), (n)); } while (0)
-    FIELD("MESSAGE", l->line, l->len);
-    FIELD("PRIORITY", prio, strlen(prio));
-    FIELD("SYSLOG_FACILITY", "10", 2);
-    FIELD("SYSLOG_IDENTIFIER", "spython", 7);
-    FIELD("SPYTHON_EVENT", l->event, l->event_len);
-    FIELD("SPYTHON_DECISION", decision_name(l->decision), strlen(decision_name(l->decision)));
-    FIELD("SPYTHON_CHAIN", l->chain, strlen(l->chain));
-    FIELD("SPYTHON_SEQ", seq, strlen(seq));
-    FIELD("SPYTHON_HASH", l->hash, strlen(l->hash));
-#undef FIELD
-    off[i] = b.len;
+    journal_entry(&b, l);
     if (b.failed) {
-        jbuf_free(&b);
-        return -ENOMEM;
+        r = -ENOMEM;
+        goto done;
     }
-    for (k = 0; k < i; k++) {
-        iov[k].iov_base = b.p + off[k];
-        iov[k].iov_len = off[k + 1] - off[k];
+    /* Down: a probe that does not wait. Up: wait a little for room. */
+    flags = MSG_NOSIGNAL | (s->up ? 0 : MSG_DONTWAIT);
+    do {
+        w = send(s->fd, b.p, b.len, flags);
+    } while (w < 0 && errno == EINTR);
+    if (w < 0 && (errno == EMSGSIZE || errno == ENOBUFS))
+        r = send_memfd(s->fd, b.p, b.len, flags);
+    else if (w < 0)
+        r = -errno;
+    /* journald restarted or went away: connect afresh next time. */
+    if (r < 0 && r != -EAGAIN && r != -ENOBUFS) {
+        close(s->fd);
+        s->fd = -1;
     }
-    r = sd_journal_sendv(iov, (int)i);
+done:
     jbuf_free(&b);
-    (void)s;
-    return r < 0 ? r : 0;
+    return r;
 }

@@ -1,34 +1,108 @@
 /* lock-signatures: a seccomp filter that makes every way of writing or removing
  * an extended attribute fail with EPERM, in spython and in everything it
  * starts, so a script cannot sign (or unsign) files. Installed before the
- * interpreter exists; a filter cannot be removed once loaded. */
+ * interpreter exists; a filter cannot be removed once loaded. The BPF is
+ * built here (spython links no libseccomp): system call numbers differ by
+ * architecture, so only those whose numbers this file carries are served. */
 #include <errno.h>
-#include <seccomp.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "launch/launch.h"
+#include "launch/seccomp.h"
 
-/* Syscalls libseccomp 2.5 does not know by name: Linux 6.13 numbers, the same
- * on every architecture that uses the common table for new calls. */
+#if defined(__x86_64__)
+#define LOCK_ARCH AUDIT_ARCH_X86_64
+/* x32 calls carry x86_64's arch and this bit in their numbers: without a
+ * check of their own they would slip past every number below. */
+#define LOCK_NR_LIMIT 0x40000000u   /* __X32_SYSCALL_BIT */
+#elif defined(__aarch64__)
+#define LOCK_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+#ifdef LOCK_ARCH
+/* Linux 6.13's calls, newer than the build's headers perhaps: both
+ * architectures above number new calls from the common table. */
+#ifndef __NR_setxattrat
+#define __NR_setxattrat 463
+#endif
+#ifndef __NR_removexattrat
+#define __NR_removexattrat 466
+#endif
+
 static const struct locked_call {
     const char *name;
-    int fallback_nr;                /* -1: libseccomp must know it */
+    int nr;
 } locked[] = {
-    { "setxattr",       -1 },
-    { "lsetxattr",      -1 },
-    { "fsetxattr",      -1 },
-    { "removexattr",    -1 },
-    { "lremovexattr",   -1 },
-    { "fremovexattr",   -1 },
-    { "setxattrat",     463 },
-    { "removexattrat",  466 },
+    { "setxattr",       __NR_setxattr },
+    { "lsetxattr",      __NR_lsetxattr },
+    { "fsetxattr",      __NR_fsetxattr },
+    { "removexattr",    __NR_removexattr },
+    { "lremovexattr",   __NR_lremovexattr },
+    { "fremovexattr",   __NR_fremovexattr },
+    { "setxattrat",     __NR_setxattrat },
+    { "removexattrat",  __NR_removexattrat },
     /* io_uring has SETXATTR and FSETXATTR operations of its own. */
-    { "io_uring_setup", -1 },
-    { "io_uring_enter", -1 },
-    { "io_uring_register", -1 },
+    { "io_uring_setup", __NR_io_uring_setup },
+    { "io_uring_enter", __NR_io_uring_enter },
+    { "io_uring_register", __NR_io_uring_register },
 };
 #define NLOCKED (sizeof(locked) / sizeof(locked[0]))
+#define FILTER_MAX (NLOCKED + 8)
+
+/* A foreign ABI kills the process (i386 calls from a 64-bit one, x32), as
+ * libseccomp's filter did; each locked call gets EPERM; anything else runs. */
+static size_t
+build_filter(struct sock_filter *f)
+{
+    size_t n = 0, k, deny;
+
+    f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                                          offsetof(struct seccomp_data, arch));
+    f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, LOCK_ARCH, 1, 0);
+    f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+    f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                                          offsetof(struct seccomp_data, nr));
+#ifdef LOCK_NR_LIMIT
+    f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, LOCK_NR_LIMIT, 0, 1);
+    f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+#endif
+    /* Jumps count from the next instruction: ALLOW follows the last test,
+     * EPERM follows ALLOW. */
+    deny = n + NLOCKED + 1;
+    for (k = 0; k < NLOCKED; k++, n++)
+        f[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (__u32)locked[k].nr,
+                                            (__u8)(deny - n - 1), 0);
+    f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+    return n;
+}
+
+int
+lock_filter_install(char *err, size_t errlen)
+{
+    struct sock_filter f[FILTER_MAX];
+    struct sock_fprog prog = { .filter = f };
+
+    prog.len = (unsigned short)build_filter(f);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+        snprintf(err, errlen, "lock-signatures: cannot set no_new_privs: %s", strerror(errno));
+        return -1;
+    }
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 &&
+        (errno != ENOSYS || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)) {
+        snprintf(err, errlen, "lock-signatures: cannot load the seccomp filter: %s",
+                 strerror(errno));
+        return -1;
+    }
+    return 0;
+}
 
 static int
 log_lock(void)
@@ -54,38 +128,27 @@ log_lock(void)
 int
 lock_signatures(char *err, size_t errlen)
 {
-    scmp_filter_ctx ctx = NULL;
-    int nr, rc = -1, e;
-
     if (log_lock() != 0) {
         snprintf(err, errlen, "lock-signatures: the audit log cannot be written");
         return -1;
     }
-    if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL) {
-        snprintf(err, errlen, "lock-signatures: seccomp_init failed");
-        goto out;
-    }
-    for (size_t i = 0; i < NLOCKED; i++) {
-        nr = seccomp_syscall_resolve_name(locked[i].name);
-        if (nr == __NR_SCMP_ERROR)
-            nr = locked[i].fallback_nr;
-        if (nr < 0) {
-            snprintf(err, errlen, "lock-signatures: unknown system call %s", locked[i].name);
-            goto out;
-        }
-        if ((e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0)) < 0) {
-            snprintf(err, errlen, "lock-signatures: %s: %s", locked[i].name, strerror(-e));
-            goto out;
-        }
-    }
-    /* Sets no_new_privs too (libseccomp's default), as unprivileged filters need. */
-    if ((e = seccomp_load(ctx)) < 0) {
-        snprintf(err, errlen, "lock-signatures: cannot load the seccomp filter: %s",
-                 strerror(-e));
-        goto out;
-    }
-    rc = 0;
-out:
-    seccomp_release(ctx);
-    return rc;
+    return lock_filter_install(err, errlen);
 }
+
+#else
+
+int
+lock_filter_install(char *err, size_t errlen)
+{
+    snprintf(err, errlen, "lock-signatures: not supported on this architecture "
+             "(spython carries system call numbers for x86_64 and aarch64 only)");
+    return -1;
+}
+
+int
+lock_signatures(char *err, size_t errlen)
+{
+    return lock_filter_install(err, errlen);
+}
+
+#endif

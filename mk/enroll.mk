@@ -30,8 +30,9 @@ $(ENROLL_GEN)/stable_abi.inc: mk/stable-abi.awk mk/enroll.mk
 $(call obj,verify/sign_abi.c): $(ENROLL_GEN)/stable_abi.inc
 $(call obj,verify/sign_abi.c): CFLAGS += -I$(ENROLL_GEN) -DSPY_SOABI='"$(SPY_SOABI)"'
 
-# launch/seccomp.c: everything that links the Python side.
-PY_LIBS  += -lseccomp
+# launch/seccomp.c builds its BPF itself (no libseccomp); its unit test
+# installs that very filter. 25-exec-check's helper still uses libseccomp.
+$(BUILD)/tests/test_seccomp: $(call obj,launch/seccomp.c)
 DEB_DEPS += libseccomp-dev
 
 # The manual page must stay mandoc-clean.

@@ -85,25 +85,12 @@ jbuf_free(struct jbuf *b)
 }
 
 void
-jbuf_raw(struct jbuf *b, const char *s, size_t n)
+jbuf_raw_slow(struct jbuf *b, const char *s, size_t n)
 {
     if (n == 0 || jbuf_reserve(b, n) < 0)
         return;
     memcpy(b->p + b->len, s, n);
     b->len += n;
-}
-
-void
-jbuf_lit(struct jbuf *b, const char *s)
-{
-    jbuf_raw(b, s, strlen(s));
-}
-
-void
-jbuf_char(struct jbuf *b, char c)
-{
-    if (jbuf_reserve(b, 1) == 0)
-        b->p[b->len++] = c;
 }
 
 void
@@ -312,11 +299,32 @@ jbuf_i64(struct jbuf *b, int64_t v)
     }
 }
 
+/* Two digits per byte from one table read: every line carries two 64-digit
+ * hashes. */
+#define HEX_DIGIT(d) (char)((d) < 10 ? '0' + (d) : 'a' + (d) - 10)
+#define HEX_PAIR(x) HEX_DIGIT((x) >> 4), HEX_DIGIT((x) & 15)
+#define HEX_ROW(r) HEX_PAIR(r + 0), HEX_PAIR(r + 1), HEX_PAIR(r + 2), HEX_PAIR(r + 3), \
+                   HEX_PAIR(r + 4), HEX_PAIR(r + 5), HEX_PAIR(r + 6), HEX_PAIR(r + 7), \
+                   HEX_PAIR(r + 8), HEX_PAIR(r + 9), HEX_PAIR(r + 10), HEX_PAIR(r + 11), \
+                   HEX_PAIR(r + 12), HEX_PAIR(r + 13), HEX_PAIR(r + 14), HEX_PAIR(r + 15)
+static const char hex_pairs[512] = {
+    HEX_ROW(0x00), HEX_ROW(0x10), HEX_ROW(0x20), HEX_ROW(0x30),
+    HEX_ROW(0x40), HEX_ROW(0x50), HEX_ROW(0x60), HEX_ROW(0x70),
+    HEX_ROW(0x80), HEX_ROW(0x90), HEX_ROW(0xa0), HEX_ROW(0xb0),
+    HEX_ROW(0xc0), HEX_ROW(0xd0), HEX_ROW(0xe0), HEX_ROW(0xf0),
+};
+
+void
+hex_lower(char *out, const uint8_t *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        memcpy(out + 2 * i, hex_pairs + 2 * s[i], 2);
+}
+
 void
 jbuf_hex(struct jbuf *b, const uint8_t *s, size_t n)
 {
     char *o;
-    size_t i;
 
     if (n > SIZE_MAX / 2 - 1) {
         jbuf_fail(b);
@@ -325,13 +333,10 @@ jbuf_hex(struct jbuf *b, const uint8_t *s, size_t n)
     if (jbuf_reserve(b, 2 * n + 2) < 0)
         return;
     o = b->p + b->len;
-    *o++ = '"';
-    for (i = 0; i < n; i++) {
-        *o++ = hexdigits[s[i] >> 4];
-        *o++ = hexdigits[s[i] & 0xf];
-    }
-    *o++ = '"';
-    b->len = (size_t)(o - b->p);
+    o[0] = '"';
+    hex_lower(o + 1, s, n);
+    o[2 * n + 1] = '"';
+    b->len += 2 * n + 2;
 }
 
 void

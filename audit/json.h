@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct jbuf {
     char *p;
@@ -18,9 +19,34 @@ struct jbuf {
 void jbuf_init(struct jbuf *b, char *initial, size_t initial_cap, size_t max_len);
 void jbuf_free(struct jbuf *b);
 
-void jbuf_raw(struct jbuf *b, const char *s, size_t n);          /* no escaping */
-void jbuf_lit(struct jbuf *b, const char *s);                    /* raw, NUL-terminated */
-void jbuf_char(struct jbuf *b, char c);
+/* Appends that outgrow the buffer, or follow a failure. */
+void jbuf_raw_slow(struct jbuf *b, const char *s, size_t n);
+
+/* The appends every line makes a dozen times are inline: with a literal, the
+ * length is a constant and the copy a few moves (a failed buffer has
+ * cap == len, so it always takes the slow path, which stops there). */
+static inline void
+jbuf_raw(struct jbuf *b, const char *s, size_t n)                /* no escaping */
+{
+    if (n != 0 && n <= b->cap - b->len) {
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+    } else {
+        jbuf_raw_slow(b, s, n);
+    }
+}
+
+static inline void
+jbuf_lit(struct jbuf *b, const char *s)                          /* raw, NUL-terminated */
+{
+    jbuf_raw(b, s, strlen(s));
+}
+
+static inline void
+jbuf_char(struct jbuf *b, char c)
+{
+    jbuf_raw(b, &c, 1);
+}
 
 /* Quoted JSON string from UTF-8 bytes. Valid UTF-8 is copied; control characters,
  * '"' and '\\' are escaped; each byte of an invalid sequence becomes \u00XX
@@ -38,6 +64,9 @@ void jbuf_str_bytes(struct jbuf *b, const uint8_t *s, size_t n);
 void jbuf_i64(struct jbuf *b, int64_t v);
 void jbuf_u64(struct jbuf *b, uint64_t v);
 void jbuf_hex(struct jbuf *b, const uint8_t *s, size_t n);    /* quoted lowercase hex */
+
+/* Lowercase hex of n bytes into out (2n bytes, no NUL). */
+void hex_lower(char *out, const uint8_t *s, size_t n);
 
 /* "2026-11-29T00:42:46.123456Z" (quoted) from CLOCK_REALTIME. */
 void jbuf_timestamp(struct jbuf *b);

@@ -154,13 +154,19 @@ line_begin(struct jbuf *b, const char *event)
 }
 
 /* The event name as escaped in a line this file built: the first ,"event":
- * (nothing before it can contain one). */
+ * (nothing before it can contain one), which follows the timestamp and the
+ * pid's digits; looked for there first, as that is where line_begin put it. */
 static void
 find_event(const char *line, size_t len, const char **ev, size_t *n)
 {
     static const char key[] = ",\"event\":\"";
-    const char *p = memmem(line, len, key, sizeof(key) - 1), *e;
+    static const size_t head = sizeof("{\"ts\":\"YYYY-MM-DDTHH:MM:SS.uuuuuuZ\",\"pid\":") - 1;
+    const char *end = line + len, *p = line + (len < head ? len : head), *e;
 
+    while (p < end && *p >= '0' && *p <= '9')
+        p++;
+    if ((size_t)(end - p) < sizeof(key) - 1 || memcmp(p, key, sizeof(key) - 1) != 0)
+        p = memmem(line, len, key, sizeof(key) - 1);
     *ev = "";
     *n = 0;
     if (p == NULL)
@@ -227,7 +233,7 @@ emit_locked(struct jbuf *b, enum decision d, int opens_file)
     jbuf_lit(b, ",\"seq\":");
     jbuf_u64(b, st.c.seq + 1);
     jbuf_lit(b, ",\"chain\":\"");
-    jbuf_lit(b, st.id);
+    jbuf_raw(b, st.id, ID_HEX - 1);
     jbuf_lit(b, "\",\"prev\":");
     jbuf_hex(b, st.c.prev, CHAIN_HASH_LEN);
     if (st.have_fork && (st.c.seq == 0 || opens_file)) {
@@ -240,11 +246,11 @@ emit_locked(struct jbuf *b, enum decision d, int opens_file)
     if (b->failed)
         return -ENOMEM;
     body = b->len;
-    if (chain_hash(&st.c, b->p, body, hash) < 0)
-        return -EIO;
-    chain_hex(hex, hash, CHAIN_HASH_LEN);
+    chain_hash(&st.c, b->p, body, hash);
+    hex_lower(hex, hash, CHAIN_HASH_LEN);
+    hex[HASH_HEX - 1] = '\0';
     jbuf_lit(b, st.c.keyed ? CHAIN_TAIL_HMAC : CHAIN_TAIL_HASH);
-    jbuf_lit(b, hex);
+    jbuf_raw(b, hex, HASH_HEX - 1);
     jbuf_lit(b, "\"}\n");
     if (b->failed)
         return -ENOMEM;

@@ -23,6 +23,15 @@ static const char *const never_allowed[] = {
     "setopencodehook",
 };
 
+/* Most events are none of the few named in this file: their first byte
+ * already differs, and a strcmp() call per name cost more than the rest of
+ * the decision. */
+static inline int
+is_event(const char *event, const char *name)
+{
+    return event[0] == name[0] && strcmp(event, name) == 0;
+}
+
 static int
 is_path_like(PyObject *o, const char **s, PyObject **keep)
 {
@@ -80,7 +89,7 @@ fixed_decision(const char *event, PyObject *args, const char **why, int *logged)
     size_t i;
 
     for (i = 0; i < sizeof(never_allowed) / sizeof(never_allowed[0]); i++) {
-        if (strcmp(event, never_allowed[i]) == 0) {
+        if (is_event(event, never_allowed[i])) {
             *why = "running code that is not a verified file is disabled";
             return DECIDE_DENY;
         }
@@ -88,7 +97,7 @@ fixed_decision(const char *event, PyObject *args, const char **why, int *logged)
     if (!PyTuple_Check(args))
         return DECIDE_ALLOW;
     /* import with a file name is CPython about to dlopen() an extension. */
-    if (strcmp(event, "import") == 0 && PyTuple_GET_SIZE(args) >= 2 &&
+    if (is_event(event, "import") && PyTuple_GET_SIZE(args) >= 2 &&
         PyTuple_GET_ITEM(args, 1) != Py_None) {
         PyObject *file = PyTuple_GET_ITEM(args, 1);
         const char *path = PyUnicode_Check(file) ? PyUnicode_AsUTF8(file) : NULL;
@@ -99,7 +108,7 @@ fixed_decision(const char *event, PyObject *args, const char **why, int *logged)
         *why = "extension module not loaded through the verifying loader";
         return DECIDE_DENY;
     }
-    if (strcmp(event, "ctypes.dlopen") == 0)
+    if (is_event(event, "ctypes.dlopen"))
         return check_dlopen(args, why, logged);
     return DECIDE_ALLOW;
 }
@@ -568,11 +577,11 @@ spy_decide(const char *event, PyObject *args, const char **why, int *logged,
     struct plan tmp;
     const struct plan *p;
     struct rule_verdict v;
-    struct scope_ctx sc = { 0 };
+    struct scope_ctx sc;            /* present[] is filled at first use */
     struct wants w;
     enum decision d;
 
-    memset(&note->facts, 0, sizeof(note->facts));
+    sc.done = 0;
     note->rule = NULL;
     note->exc = PyExc_PermissionError;
     note->kill = 0;
@@ -585,6 +594,9 @@ spy_decide(const char *event, PyObject *args, const char **why, int *logged,
     note->learn = spy.pol.mode == MODE_LEARN;
     if (p->inert && !note->learn)
         return DECIDE_ALLOW;            /* nothing to release: inert plans own nothing */
+    /* Only now: the facts are read by the rules and by mode learn's line,
+     * and most events meet neither. */
+    memset(&note->facts, 0, sizeof(note->facts));
     w = (struct wants){ p->needs, p->lists, note->learn };
     if (p->spec != NULL && readers[p->spec->layout] != NULL && PyTuple_Check(args))
         readers[p->spec->layout](note, p->spec, args, &w);

@@ -8,6 +8,13 @@
 #include "launch/launch.h"
 #include "launch/transcript.h"
 
+/* As in decide.c: one byte tells most events from the few named here. */
+static inline int
+is_event(const char *event, const char *name)
+{
+    return event[0] == name[0] && strcmp(event, name) == 0;
+}
+
 static int
 log_event(const char *event, PyObject *args, enum decision d, const char *why,
           const struct spy_note *note)
@@ -18,9 +25,9 @@ log_event(const char *event, PyObject *args, enum decision d, const char *why,
     int rc;
 
     if (PyTuple_Check(args)) {
-        if (strcmp(event, "compile") == 0 && PyTuple_GET_SIZE(args) == 2)
+        if (is_event(event, "compile") && PyTuple_GET_SIZE(args) == 2)
             return transcript_compile(args, d, why, note);
-        if (strcmp(event, "exec") == 0 && PyTuple_GET_SIZE(args) >= 1 &&
+        if (is_event(event, "exec") && PyTuple_GET_SIZE(args) >= 1 &&
             PyCode_Check(PyTuple_GET_ITEM(args, 0)))
             return transcript_exec(args, d, why, note);
     }
@@ -30,7 +37,7 @@ log_event(const char *event, PyObject *args, enum decision d, const char *why,
     /* Cached bytecode that was just verified: its file and digest say what
      * it is; its first EVENT_BYTES_CAP bytes, escaped, would say less in
      * five times the room (one such line per imported module). */
-    if (strcmp(event, "marshal.loads") == 0 && PyTuple_Check(args) &&
+    if (is_event(event, "marshal.loads") && PyTuple_Check(args) &&
         PyTuple_GET_SIZE(args) == 1 &&
         (vpath = verified_lookup_pyc(PyTuple_GET_ITEM(args, 0), &vdigest)) != NULL)
         event_render_verified(&b, PyTuple_GET_ITEM(args, 0), vpath, vdigest);

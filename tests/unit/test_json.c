@@ -317,6 +317,22 @@ test_hex(void **state)
     jbuf_free(&b);
 }
 
+/* The digit-pair table, for every byte value, against snprintf. */
+static void
+test_hex_every_byte(void **state)
+{
+    uint8_t all[256];
+    char out[512], want[3];
+
+    for (int i = 0; i < 256; i++)
+        all[i] = (uint8_t)i;
+    hex_lower(out, all, sizeof(all));
+    for (int i = 0; i < 256; i++) {
+        snprintf(want, sizeof(want), "%02x", i);
+        assert_memory_equal(out + 2 * i, want, 2);
+    }
+}
+
 static void
 test_timestamp(void **state)
 {
@@ -467,6 +483,7 @@ main(void)
         cmocka_unit_test(test_max_len),
         cmocka_unit_test(test_integers),
         cmocka_unit_test(test_hex),
+        cmocka_unit_test(test_hex_every_byte),
         cmocka_unit_test(test_timestamp),
         cmocka_unit_test(test_python_round_trip),
     };

@@ -224,6 +224,30 @@ test_reopen_after_dup2(void **state)
     close(other);
 }
 
+/* dup3(O_CLOEXEC) keeps the fd's FD_CLOEXEC and the replacement has the
+ * log's own flags: only the file's identity tells it apart. */
+static void
+test_reopen_after_dup3_same_flags(void **state)
+{
+    const char *other_path = at(state, "script-file");
+    int other, old;
+
+    open_log(state);
+    other = open(other_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    assert_true(other >= 0);
+    old = log_fd();
+    assert_int_equal(dup3(other, old, O_CLOEXEC), old);
+    assert_int_equal(fcntl(old, F_GETFD), FD_CLOEXEC);
+    assert_int_equal(fcntl(old, F_GETFL) & (O_ACCMODE | O_APPEND), O_WRONLY | O_APPEND);
+
+    expect_reopen("fd replaced");
+    assert_int_equal(write_str("1\n"), 0);
+    expect_content(other_path, "");
+    expect_content(logpath(state), "1\n");
+    close(old);
+    close(other);
+}
+
 static void
 test_reopen_rotated_and_closed(void **state)
 {
@@ -399,6 +423,7 @@ main(void)
         TREE_TEST(test_dev_full),
         TREE_TEST(test_reopen_after_close),
         TREE_TEST(test_reopen_after_dup2),
+        TREE_TEST(test_reopen_after_dup3_same_flags),
         TREE_TEST(test_reopen_rotated_and_closed),
         TREE_TEST(test_reopen_renamed),
         TREE_TEST(test_reopen_removed),

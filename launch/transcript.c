@@ -329,9 +329,13 @@ render_requester(struct jbuf *b, PyFrameObject *f, const struct generator *g)
 
 /* ---- origins of code objects ---------------------------------------------- */
 
-/* ("transcript", sha256) | ("verified", path, digest) | ("marshal",) | ("constructed",) */
-static PyObject *origins;           /* {weakref(code): origin} */
-static PyObject *forget_cb;
+/* ("transcript", sha256) | ("verified", path, digest) | ("marshal",) | ("constructed",)
+ * {id(code): (weakref(code), origin)}: keyed by identity. A weakref key
+ * would hash and compare code by value, walking every constant of a module's
+ * code on each exec, and would hand a tag to any equal code object. The
+ * weakref's callback drops the entry while the code is being freed, before
+ * its address can be reused. */
+static PyObject *origins;
 
 static struct {
     PyThreadState *ts;
@@ -363,39 +367,58 @@ pending_set(PyObject *origin, PyObject *filename)
     pending.gen++;
 }
 
+/* The callback of the weakref in origins[key]: key is bound as self. */
 static PyObject *
-forget(PyObject *self, PyObject *ref)
+forget(PyObject *key, PyObject *ref)
 {
-    if (origins != NULL && PyDict_DelItem(origins, ref) < 0)
-        PyErr_Clear();
+    PyObject *entry;
+
+    /* Only our own entry: the address may already carry a newer one. */
+    if (origins != NULL && (entry = PyDict_GetItemWithError(origins, key)) != NULL &&
+        PyTuple_GET_ITEM(entry, 0) == ref)
+        (void)PyDict_DelItem(origins, key);
+    PyErr_Clear();
     Py_RETURN_NONE;
 }
+
+static PyMethodDef forget_def = { "forget", forget, METH_O, NULL };
 
 static void
 tag(PyObject *code, PyObject *origin)
 {
-    PyObject *ref = PyWeakref_NewRef(code, forget_cb);
+    PyObject *key = PyLong_FromVoidPtr(code), *cb = NULL, *ref = NULL, *entry = NULL;
 
-    if (ref == NULL || PyDict_SetItem(origins, ref, origin) < 0)
+    if (key == NULL || (cb = PyCFunction_New(&forget_def, key)) == NULL ||
+        (ref = PyWeakref_NewRef(code, cb)) == NULL ||
+        (entry = PyTuple_Pack(2, ref, origin)) == NULL ||
+        PyDict_SetItem(origins, key, entry) < 0)
         PyErr_Clear();
+    Py_XDECREF(entry);
     Py_XDECREF(ref);
+    Py_XDECREF(cb);
+    Py_XDECREF(key);
 }
 
 /* Borrowed, or NULL. */
 static PyObject *
 origin_of(PyObject *code)
 {
-    PyObject *ref, *o = NULL;
+    PyObject *key, *entry;
 
-    if (origins == NULL || (ref = PyWeakref_NewRef(code, NULL)) == NULL) {
+    if (origins == NULL || PyDict_GET_SIZE(origins) == 0)
+        return NULL;
+    if ((key = PyLong_FromVoidPtr(code)) == NULL) {
         PyErr_Clear();
         return NULL;
     }
-    o = PyDict_GetItemWithError(origins, ref);
-    if (o == NULL)
+    entry = PyDict_GetItemWithError(origins, key);
+    Py_DECREF(key);
+    if (entry == NULL) {
         PyErr_Clear();
-    Py_DECREF(ref);
-    return o;
+        return NULL;
+    }
+    return PyWeakref_GetObject(PyTuple_GET_ITEM(entry, 0)) == code ? PyTuple_GET_ITEM(entry, 1)
+                                                                     : NULL;
 }
 
 static PyObject *real_compile;
@@ -439,7 +462,6 @@ static PyMethodDef exit_def = {
 static PyMethodDef compile_def = {
     "compile", (PyCFunction)(void (*)(void))spy_compile, METH_VARARGS | METH_KEYWORDS, NULL,
 };
-static PyMethodDef forget_def = { "forget", forget, METH_O, NULL };
 
 /* Replace NAME in module with fn, where it is still real. */
 static int
@@ -499,7 +521,6 @@ transcript_install(void)
         compile_def.ml_doc = PyUnicode_AsUTF8(doc);
     PyErr_Clear();
     if ((origins = PyDict_New()) == NULL ||
-        (forget_cb = PyCFunction_New(&forget_def, NULL)) == NULL ||
         (modname = PyUnicode_FromString("builtins")) == NULL ||
         (fn = PyCFunction_NewEx(&compile_def, NULL, modname)) == NULL)
         goto done;

@@ -32,6 +32,13 @@ def namedtuple(src):                                # a generator's name, not it
     exec(src)
 namedtuple("lambda _cls, x, y: _tuple_new(_cls, (x, y))")
 exec(marshal.loads(marshal.dumps(compile("m = 'marshalled'", "<m>", "exec"))))
+twin = compile("t = 'twin'", "<twin>", "exec")     # alive, tagged: its equal copy
+exec(marshal.loads(marshal.dumps(twin)))            # is another object, untagged
+reused = 0
+for i in range(50):                                 # tagged code freed, its address reused
+    _c = compile("r = %d" % i, "<reuse>", "exec"); _id = id(_c); _b = marshal.dumps(_c); del _c
+    _m = marshal.loads(_b); exec(_m); reused += id(_m) == _id; del _m   # id() is an event
+print("reused", reused)
 print("done", a, b, c)
 PY
 printf '%s\n' 'import os' 'os._exit(0)' > "$T/quick.py"
@@ -51,6 +58,15 @@ log_has "bytes that are not UTF-8 are logged byte for byte (latin-1 mapping)" \
     'e["event"] == "compile" and e["args"].get("encoding") == "latin-1" and "caf\xe9" in e["args"]["source"]'
 log_has "marshal.loads of unverified bytes: the exec says origin marshal" \
     'e["event"] == "exec" and e["args"][0]["file"] == "<m>" and e["args"][0]["origin"] == "marshal"'
+check "an equal copy of compiled code, or code at a freed one's address, is not linked to its transcript" /usr/bin/python3 - "$LOG" <<'PY'
+import json, sys
+ex = [e["args"][0] for e in map(json.loads, open(sys.argv[1])) if e["event"] == "exec"]
+twin = [x["origin"] for x in ex if x["file"] == "<twin>"]
+reuse = [x["origin"] for x in ex if x["file"] == "<reuse>"]
+assert twin == ["marshal"], twin
+assert reuse == ["marshal"] * 50, reuse
+PY
+check "freed code's addresses were reused in that run (the check above is not vacuous)" grep -q "^reused [1-9]" "$OUT"
 log_has "modules from signed .pyc files: exec origin verified, with the .pyc and its digest" \
     'e["event"] == "exec" and e["args"][0]["origin"] == "verified" and e["args"][0]["verified"].endswith(".pyc") and e["args"][0]["digest"].startswith("sha256:")'
 log_has "frozen modules: exec origin frozen" \

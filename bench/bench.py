@@ -117,10 +117,10 @@ def per_event_row(num, what, subject, floor, base, n, target, unit):
 
 
 def bench_events():
-    line = log_line_len("list")
+    line = log_line_len("pin")
     none, noop = hook("none", "events.py"), hook("noop", "events.py")
     write = hook("write", "events.py", line_len=line)
-    subject = spy("list", "events.py")
+    subject = spy("pin", "events.py")
     cmds = [none, noop, write, subject, py3("events.py")]
     rules = spy("rules", "events.py", label="spython (100 rules)") if have("rules") else None
     if rules is not None:
@@ -139,7 +139,7 @@ def bench_events():
     data = W / "data.bin"
     fnone = hook("none", "fileops.py", data)
     fwrite = hook("write", "fileops.py", data, line_len=line)
-    fspy = spy("list", "fileops.py", data)
+    fspy = spy("pin", "fileops.py", data)
     fcmds = [fnone, fwrite, fspy]
     run_rounds(fcmds, rounds(7), warmup=1)
     keep("3 file loop, %d open+read+stat" % FILEOPS, fcmds)

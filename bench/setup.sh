@@ -70,4 +70,4 @@ else
     rules=$(for i in $(seq 1 100); do echo "deny bench.never.$i"; done)
 fi
 mapfile -t rules <<< "$rules"
-policy rules "$k/ec" security.ima "digest-list $B/list/code.dl" "${rules[@]}"
+policy rules "$k/ec" security.ima "$pin" "${rules[@]}"

@@ -10,7 +10,8 @@
 #   spython-list   one digest list signed with ECDSA-P256, per-file as fallback
 #   spython-pin    the same list, pinned by the policy (no signature checked
 #                  at start-up, libcrypto never loaded when all is listed)
-#   spython-rules  spython-list's policy plus 100 rules (benchmark 5)
+#   spython-rules  spython-pin's policy plus 100 rules (benchmarks 3 and 5 use
+#                  the pinned list, the configuration to deploy)
 # spython-pin-shared links the shared libpython3.11.so instead of the static
 # PIC archive, and spython-pin-nopie the non-PIC archive into a
 # position-dependent binary, as Debian builds python3.11 (make PIE=0); both

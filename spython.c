@@ -110,50 +110,11 @@ load_trust(char *err, size_t errlen)
                            &spy.exec_env, err, errlen);
 }
 
-/* Digest lists are checked with the keyring alone (a list never vouches for
- * another) and without the kernel's exec check (a list is never run); each is
- * logged like any file. In audit mode one that fails is logged and ignored. */
-/* A pinned list is read like any code file, with its pin as the only digest
- * that vouches for it and no keyring: its own signature is not checked, so
- * starting needs no public-key operation. Anything but the pinned content is
- * refused, signed or not. */
-static enum verdict
-read_digest_list(const struct verify_cfg *cfg, const char *path, const struct digest_pin *pin,
-                 struct code_file *cf, struct verify_info *info, int *e)
-{
-    struct verify_cfg pcfg = *cfg;
-    struct digest_set *one;
-    uint8_t *row;
-    const char *why;
-    enum verdict v;
-
-    if (!pin->set)
-        return code_file_read(cfg, path, cf, info, e);
-    if ((one = digest_set_new()) == NULL ||
-        (row = malloc(DIGESTLIST_HDR_LEN + sizeof(pin->sha256))) == NULL) {
-        digest_set_free(one);
-        return V_NO_MEMORY;
-    }
-    digestlist_header(row, 1);
-    memcpy(row + DIGESTLIST_HDR_LEN, pin->sha256, sizeof(pin->sha256));
-    if (digest_set_add(one, row, DIGESTLIST_HDR_LEN + sizeof(pin->sha256), &why) != 0) {
-        free(row);
-        digest_set_free(one);
-        return V_NO_MEMORY;
-    }
-    pcfg.keyring = NULL;
-    pcfg.digests = one;
-    v = code_file_read(&pcfg, path, cf, info, e);
-    digest_set_free(one);
-    switch (v) {
-    case V_NO_SIGNATURE: case V_MALFORMED: case V_UNSUPPORTED_HASH:
-    case V_UNKNOWN_KEY: case V_BAD_SIGNATURE:
-        return V_PIN_MISMATCH;
-    default:
-        return v;
-    }
-}
-
+/* Digest lists are checked with the keyring alone, or by the policy's pin
+ * (a list never vouches for another; a pinned one needs no public-key
+ * operation), and without the kernel's exec check (a list is never run);
+ * each is logged like any file. In audit mode one that fails is logged and
+ * ignored. */
 static int
 load_digest_lists(char *err, size_t errlen)
 {
@@ -177,7 +138,8 @@ load_digest_lists(char *err, size_t errlen)
     for (size_t i = 0; i < spy.pol.n_digest_lists; i++) {
         path = spy.pol.digest_lists[i];
         e = 0;
-        v = read_digest_list(&cfg, path, &spy.pol.digest_pins[i], &cf, &info, &e);
+        v = digest_list_read(&cfg, path, spy.pol.digest_pins[i].set ? spy.pol.digest_pins[i].sha256 : NULL,
+                             &cf, &info, &e);
         d = log_verdict("digest-list", path, v, &info, e, &logged);
         if (!logged)
             why = "the audit log cannot be written";

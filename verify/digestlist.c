@@ -174,3 +174,42 @@ digestlist_header(uint8_t hdr[DIGESTLIST_HDR_LEN], uint64_t count)
     for (int i = 0; i < 8; i++)
         hdr[16 + i] = (uint8_t)(count >> (56 - 8 * i));
 }
+
+enum verdict
+digest_list_read(const struct verify_cfg *cfg, const char *path, const uint8_t *pin,
+                 struct code_file *cf, struct verify_info *info, int *err)
+{
+    struct verify_cfg pcfg = *cfg;
+    struct digest_set *one;
+    uint8_t *row;
+    const char *why;
+    enum verdict v;
+
+    *cf = (struct code_file){ .data = NULL };    /* code_file_free()-able on any verdict */
+    if (pin == NULL)
+        return code_file_read(cfg, path, cf, info, err);
+    /* The pin as a one-digest list: the list must be listed in it. */
+    if ((one = digest_set_new()) == NULL ||
+        (row = malloc(DIGESTLIST_HDR_LEN + DIGESTLIST_DIGEST_LEN)) == NULL) {
+        digest_set_free(one);
+        return V_NO_MEMORY;
+    }
+    digestlist_header(row, 1);
+    memcpy(row + DIGESTLIST_HDR_LEN, pin, DIGESTLIST_DIGEST_LEN);
+    if (digest_set_add(one, row, DIGESTLIST_HDR_LEN + DIGESTLIST_DIGEST_LEN, &why) != 0) {
+        free(row);
+        digest_set_free(one);
+        return V_NO_MEMORY;
+    }
+    pcfg.keyring = NULL;
+    pcfg.digests = one;
+    v = code_file_read(&pcfg, path, cf, info, err);
+    digest_set_free(one);
+    switch (v) {
+    case V_NO_SIGNATURE: case V_MALFORMED: case V_UNSUPPORTED_HASH:
+    case V_UNKNOWN_KEY: case V_BAD_SIGNATURE:
+        return V_PIN_MISMATCH;
+    default:
+        return v;
+    }
+}

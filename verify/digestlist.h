@@ -50,6 +50,17 @@ int digest_set_contains(const struct digest_set *s,
 int digest_set_match(const struct digest_set *s, const uint8_t *data, size_t len,
                      struct verify_info *info);
 
+/* Read the list at path as spython trusts it: when pin is NULL, by its own
+ * signature (cfg's keyring and xattr); otherwise by its sha256 alone, which
+ * must be pin (no signature is looked at, the keyring is not used). The
+ * verdict is code_file_read's, with V_PIN_MISMATCH for content that is not
+ * the pinned one. On V_OK cf holds the list's bytes. */
+struct code_file;
+struct verify_cfg;
+enum verdict digest_list_read(const struct verify_cfg *cfg, const char *path,
+                              const uint8_t *pin, struct code_file *cf,
+                              struct verify_info *info, int *err);
+
 /* For writers: sort digests (n rows of DIGESTLIST_DIGEST_LEN bytes) and drop
  * duplicates in place; returns the new count. Then the header for that many. */
 size_t digestlist_sort(uint8_t *rows, size_t n);

@@ -187,6 +187,8 @@ keyring_add_pkey(struct keyring *kr, EVP_PKEY *pkey, const uint8_t *cert_skid, s
 EVP_PKEY *
 keyring_find(const struct keyring *kr, const uint8_t keyid[4], size_t *cursor)
 {
+    if (kr == NULL)                 /* no keyring (a pinned list): no key */
+        return NULL;
     for (size_t i = *cursor; i < kr->n; i++) {
         if (memcmp(kr->e[i].keyid, keyid, 4) == 0) {
             *cursor = i + 1;

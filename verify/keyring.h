@@ -49,7 +49,8 @@ size_t keyring_count(const struct keyring *kr);
  * subjectPublicKey BIT STRING contents (what evmctl computes). 0 or -1. */
 int keyid_of_pkey(EVP_PKEY *pkey, uint8_t out[4]);
 
-/* Iterate candidate keys for an id: *cursor starts at 0; returns NULL when done. */
+/* Iterate candidate keys for an id: *cursor starts at 0; returns NULL when
+ * done. A NULL keyring has no keys. */
 EVP_PKEY *keyring_find(const struct keyring *kr, const uint8_t keyid[4], size_t *cursor);
 
 #endif

@@ -16,6 +16,7 @@
 #include <openssl/err.h>
 
 #include "policy/policy.h"
+#include "verify/digestlist.h"
 #include "verify/keyring.h"
 #include "verify/sig.h"
 #include "verify/sign.h"
@@ -153,6 +154,52 @@ out:
     return rc;
 }
 
+/* The policy's digest lists, read as spython reads them (by signature, or
+ * by the pin): a listed file then checks ok without a signature of its own,
+ * and a list spython would refuse stops the check, as it stops spython. */
+static int
+load_lists(struct checker *c, const struct policy *pol, char *why, size_t whylen)
+{
+    struct verify_cfg cfg = c->cfg;
+    struct digest_set *set;
+    struct code_file cf;
+    const char *bad;
+    enum verdict v;
+    int e;
+
+    if (pol->n_digest_lists == 0)
+        return 0;
+    if ((set = digest_set_new()) == NULL) {
+        snprintf(why, whylen, "out of memory");
+        return -1;
+    }
+    c->cfg.digests = set;
+    /* As spython: W^X applies to a list, the exec checks do not (a list is
+     * never run). */
+    cfg.exec = (struct exec_rules){ .refuse_writable = c->cfg.exec.refuse_writable,
+                                    .as_uid_set = c->cfg.exec.as_uid_set,
+                                    .as_uid = c->cfg.exec.as_uid };
+    for (size_t i = 0; i < pol->n_digest_lists; i++) {
+        e = 0;
+        v = digest_list_read(&cfg, pol->digest_lists[i],
+                             pol->digest_pins[i].set ? pol->digest_pins[i].sha256 : NULL,
+                             &cf, NULL, &e);
+        if (v != V_OK) {
+            code_file_free(&cf);
+            snprintf(why, whylen, "digest list %s: %s%s%s", pol->digest_lists[i],
+                     verdict_reason(v), e != 0 && v == V_UNREADABLE ? ": " : "",
+                     e != 0 && v == V_UNREADABLE ? strerror(e) : "");
+            return -1;
+        }
+        if (digest_set_add(set, cf.data, cf.len, &bad) != 0) {
+            code_file_free(&cf);
+            snprintf(why, whylen, "digest list %s: %s", pol->digest_lists[i], bad);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Keyring, xattr, size cap and execution rules: from a policy when one is
  * named, so the check answers exactly as spython under that policy would. */
 static int
@@ -193,7 +240,7 @@ setup_checker(struct checker *c, struct keyring *kr, struct policy *pol, const s
         c->cfg.exec.as_uid_set = 1;
         c->cfg.exec.as_uid = parse_user(o->user);
     }
-    return 0;
+    return o->policy != NULL ? load_lists(c, pol, why, whylen) : 0;
 }
 
 /* With --policy and no path: what spython would import from. A directory
@@ -419,6 +466,7 @@ main(int argc, char **argv)
 
     EVP_PKEY_free(s.key);          /* frees (and clears) the private key */
     keyring_free(kr);
+    digest_set_free((struct digest_set *)c.cfg.digests);
     policy_free(&pol);
     joblist_free(&jl);
     free(o.keyrings);

@@ -95,4 +95,30 @@ run_spy "$T/maps.py"
 check "a run covered by a pinned list never decodes the keyring" \
     bash -c "[ $RC -eq 0 ] && grep -qx 'libcrypto False' '$OUT'"
 
+# --- spython-sign --check answers as spython does under the policy's lists ------
+script listed.py 'print("LISTED RAN")'
+script unlisted.py 'print("UNLISTED RAN")'
+"$SIGN" -k "$KEYS/ec.pem" --xattr "$XATTR" --digest-list "$T/chk.dl" "$T/listed.py" > "$T/chk.out" 2>&1
+cpin=$(grep '^digest-list ' "$T/chk.out")
+for how in pinned signed; do
+    if [ $how = pinned ]; then write_policy "$cpin"; else write_policy "digest-list $T/chk.dl"; fi
+    "$SIGN" --check --policy "$POLICY" "$T/listed.py" "$T/unlisted.py" > "$T/check.out" 2>&1
+    CRC=$?
+    check "--check --policy, $how list: the listed unsigned file is ok" bash -c \
+        "grep -q '^2 checked: 1 ok, 1 refused' '$T/check.out' && ! grep -q '^$T/listed.py:' '$T/check.out'"
+    check "... the unlisted unsigned one is refused, exit 1" bash -c \
+        "[ $CRC -eq 1 ] && grep -qx '$T/unlisted.py: no signature' '$T/check.out'"
+    run_spy "$T/listed.py"
+    check "... and spython agrees: the listed one runs" bash -c "[ $RC -eq 0 ] && grep -q 'LISTED RAN' '$OUT'"
+    run_spy "$T/unlisted.py"
+    check "... the unlisted one does not" bash -c "[ $RC -ne 0 ] && ! grep -q 'UNLISTED RAN' '$OUT'"
+done
+"$SIGN" -q -k "$KEYS/ec.pem" --xattr "$XATTR" --digest-list "$T/chk.dl" "$T/listed.py" "$T/unlisted.py"
+write_policy "$cpin"
+"$SIGN" --check --policy "$POLICY" "$T/listed.py" > "$T/check.out" 2>&1
+CRC=$?
+check "--check with a stale pin fails as spython would, naming the list" bash -c \
+    "[ $CRC -eq 1 ] && grep -q 'digest list $T/chk.dl: differs from the digest the policy pins' '$T/check.out'"
+check "... and reports no file as ok" bash -c "! grep -q 'checked:' '$T/check.out'"
+
 finish

@@ -392,6 +392,9 @@ test_wrong_and_unknown_key(void **state)
     assert_int_equal(info.have_keyid, 1);
     assert_memory_equal(info.keyid, id, 4);
     assert_int_equal(info.digest_len, 32);
+    /* No keyring at all (a pinned list is read so): no key, not a crash. */
+    sign_buf(ec256, IMA_HASH_SHA256, data, sizeof(data), &x);
+    assert_int_equal(verify_buffer(NULL, data, sizeof(data), x.b, x.len, &info), V_UNKNOWN_KEY);
 }
 
 /* Two keys under one id: the second candidate is tried too. */

@@ -417,6 +417,26 @@ emit(struct learner *l, FILE *out, char **logs, int n_logs)
     }
 }
 
+static void
+set_free(struct strset *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+}
+
+static void
+learner_free(struct learner *l)
+{
+    for (size_t i = 0; i < l->n_scope; i++) {
+        free(l->scope[i].name);
+        for (int s = 0; s < S_MAX; s++)
+            set_free(&l->scope[i].set[s]);
+    }
+    free(l->scope);
+    set_free(&l->runs);
+}
+
 static int
 scope_cmp(const void *a, const void *b)
 {
@@ -461,6 +481,7 @@ cmd_learn(int argc, char **argv)
     policy_free(&p);
     fwrite(text, 1, len, stdout);
     free(text);
+    learner_free(&l);
     if (fflush(stdout) != 0)
         die("stdout: %s", strerror(errno));
     if (l.unknown + l.unwritable > 0)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "audit/chain.h"
+#include "audit/json.h"
 #include "verify/sha256.h"
 
 static const char label_root[] = "spython chain v1";
@@ -101,13 +102,7 @@ static const unsigned char hexval[256] = {
 void
 chain_hex(char *out, const uint8_t *p, size_t n)
 {
-    static const char digits[] = "0123456789abcdef";
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
+    hex_lower(out, p, n);
     out[2 * n] = '\0';
 }
 

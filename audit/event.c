@@ -281,7 +281,6 @@ source_get(struct source *s, PyObject *src)
 {
     uint8_t md[SHA256_LEN];
     PyObject *text;
-    static const char hex[] = "0123456789abcdef";
 
     memset(s, 0, sizeof(*s));
     if (PyUnicode_Check(src)) {
@@ -312,11 +311,8 @@ source_get(struct source *s, PyObject *src)
         Py_DECREF(text);
     }
     sha256(s->p, s->len, md);
-    for (unsigned int i = 0; i < SHA256_LEN; i++) {
-        s->sha256[2 * i] = hex[md[i] >> 4];
-        s->sha256[2 * i + 1] = hex[md[i] & 15];
-    }
-    s->sha256[64] = '\0';
+    hex_lower(s->sha256, md, SHA256_LEN);
+    s->sha256[2 * SHA256_LEN] = '\0';
     return 0;
 fail:
     PyErr_Clear();

@@ -247,8 +247,7 @@ emit_locked(struct jbuf *b, enum decision d, int opens_file)
         return -ENOMEM;
     body = b->len;
     chain_hash(&st.c, b->p, body, hash);
-    hex_lower(hex, hash, CHAIN_HASH_LEN);
-    hex[HASH_HEX - 1] = '\0';
+    chain_hex(hex, hash, CHAIN_HASH_LEN);
     jbuf_lit(b, st.c.keyed ? CHAIN_TAIL_HMAC : CHAIN_TAIL_HASH);
     jbuf_raw(b, hex, HASH_HEX - 1);
     jbuf_lit(b, "\"}\n");

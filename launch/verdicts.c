@@ -7,9 +7,8 @@
 void
 digest_label(const struct verify_info *info, char out[DIGEST_LABEL_MAX])
 {
-    static const char hex[] = "0123456789abcdef";
     const char *name = verify_hash_label(info->hash_algo);
-    size_t n = strlen(name), i;
+    size_t n = strlen(name);
 
     if (info->digest_len == 0 || n > 7) {
         strcpy(out, "");
@@ -17,11 +16,8 @@ digest_label(const struct verify_info *info, char out[DIGEST_LABEL_MAX])
     }
     memcpy(out, name, n);
     out[n++] = ':';
-    for (i = 0; i < info->digest_len; i++) {
-        out[n++] = hex[info->digest[i] >> 4];
-        out[n++] = hex[info->digest[i] & 15];
-    }
-    out[n] = '\0';
+    hex_lower(out + n, info->digest, info->digest_len);
+    out[n + 2 * info->digest_len] = '\0';
 }
 
 enum decision

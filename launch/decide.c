@@ -23,14 +23,6 @@ static const char *const never_allowed[] = {
     "setopencodehook",
 };
 
-/* Most events are none of the few named in this file: their first byte
- * already differs, and a strcmp() call per name cost more than the rest of
- * the decision. */
-static inline int
-is_event(const char *event, const char *name)
-{
-    return event[0] == name[0] && strcmp(event, name) == 0;
-}
 
 static int
 is_path_like(PyObject *o, const char **s, PyObject **keep)

@@ -8,19 +8,13 @@
 #include "launch/launch.h"
 #include "launch/transcript.h"
 
-/* As in decide.c: one byte tells most events from the few named here. */
-static inline int
-is_event(const char *event, const char *name)
-{
-    return event[0] == name[0] && strcmp(event, name) == 0;
-}
 
 static int
 log_event(const char *event, PyObject *args, enum decision d, const char *why,
           const struct spy_note *note)
 {
     char stackbuf[4096];
-    const char *vpath, *vdigest = NULL;
+    const char *vpath = NULL, *vdigest = NULL;
     struct jbuf b;
     int rc;
 
@@ -31,15 +25,16 @@ log_event(const char *event, PyObject *args, enum decision d, const char *why,
             PyCode_Check(PyTuple_GET_ITEM(args, 0)))
             return transcript_exec(args, d, why, note);
     }
-    transcript_note_event(event, args);
-    jbuf_init(&b, stackbuf, sizeof(stackbuf), LINE_MAX_BYTES);
-    line_begin(&b, event);
     /* Cached bytecode that was just verified: its file and digest say what
      * it is; its first EVENT_BYTES_CAP bytes, escaped, would say less in
-     * five times the room (one such line per imported module). */
-    if (is_event(event, "marshal.loads") && PyTuple_Check(args) &&
-        PyTuple_GET_SIZE(args) == 1 &&
-        (vpath = verified_lookup_pyc(PyTuple_GET_ITEM(args, 0), &vdigest)) != NULL)
+     * five times the room (one such line per imported module). Looked up
+     * once: the lookup compares the whole buffer. */
+    if (is_event(event, "marshal.loads") && PyTuple_Check(args) && PyTuple_GET_SIZE(args) == 1)
+        vpath = verified_lookup_pyc(PyTuple_GET_ITEM(args, 0), &vdigest);
+    transcript_note_event(event, vpath, vdigest);
+    jbuf_init(&b, stackbuf, sizeof(stackbuf), LINE_MAX_BYTES);
+    line_begin(&b, event);
+    if (vpath != NULL)
         event_render_verified(&b, PyTuple_GET_ITEM(args, 0), vpath, vdigest);
     else
         event_render(&b, args);

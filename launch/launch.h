@@ -20,6 +20,15 @@ struct spy {
 };
 extern struct spy spy;
 
+/* Whether event is name. The hook compares every event with the few names
+ * it treats specially; one byte tells most apart, where a strcmp() call per
+ * name cost more than the rest of the decision. */
+static inline int
+is_event(const char *event, const char *name)
+{
+    return event[0] == name[0] && strcmp(event, name) == 0;
+}
+
 /* argv.c */
 enum launch_action { LAUNCH_RUN, LAUNCH_VERSION, LAUNCH_HELP, LAUNCH_REFUSE };
 /* --version or --help, answered before the policy is read; else LAUNCH_RUN. */

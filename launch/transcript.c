@@ -739,16 +739,12 @@ transcript_exec(PyObject *args, enum decision d, const char *why, const struct s
 }
 
 void
-transcript_note_event(const char *event, PyObject *args)
+transcript_note_event(const char *event, const char *vpath, const char *vdigest)
 {
-    const char *vpath, *vdigest = NULL;
-
-    if (strcmp(event, "marshal.loads") == 0 && PyTuple_Check(args) &&
-        PyTuple_GET_SIZE(args) >= 1) {
-        vpath = verified_lookup_pyc(PyTuple_GET_ITEM(args, 0), &vdigest);
+    if (is_event(event, "marshal.loads")) {
         pending_set(vpath != NULL ? Py_BuildValue("(sss)", "verified", vpath, vdigest)
                                   : Py_BuildValue("(s)", "marshal"), NULL);
-    } else if (strcmp(event, "code.__new__") == 0) {
+    } else if (is_event(event, "code.__new__")) {
         pending_set(Py_BuildValue("(s)", "constructed"), NULL);
     } else if (pending.origin != NULL && pending.ts == PyThreadState_Get()) {
         pending_clear();

@@ -26,7 +26,9 @@ int transcript_exec(PyObject *args, enum decision d, const char *why,
 
 /* Every other event: code that did not come from compile() (marshal.loads,
  * code.__new__) is remembered for the exec that follows, and a link that the
- * next exec did not use is dropped. */
-void transcript_note_event(const char *event, PyObject *args);
+ * next exec did not use is dropped. For marshal.loads, vpath and vdigest name
+ * the verified .pyc whose bytes it reads (NULL: none), as the caller looked
+ * them up once for the event's line. */
+void transcript_note_event(const char *event, const char *vpath, const char *vdigest);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -65,6 +66,32 @@ sink_keep_fd(struct sink *s, int fd)
     s->dev = st.st_dev;
     s->ino = st.st_ino;
     return 0;
+}
+
+int
+sink_send_flags(const struct sink *s)
+{
+    return MSG_NOSIGNAL | (s->up ? 0 : MSG_DONTWAIT);
+}
+
+int
+sink_send_dgram(const struct sink *s, const void *p, size_t n)
+{
+    ssize_t w;
+
+    do {
+        w = send(s->fd, p, n, sink_send_flags(s));
+    } while (w < 0 && errno == EINTR);
+    return w < 0 ? -errno : 0;
+}
+
+void
+sink_drop_after(struct sink *s, int r)
+{
+    if (r < 0 && r != -EAGAIN && r != -ENOBUFS) {
+        close(s->fd);
+        s->fd = -1;
+    }
 }
 
 int

@@ -37,6 +37,15 @@ void audit_nv(struct jbuf *b, const char *name, const char *v, size_t n);
  * audit_log_user_message() words it; exe is the executable's path. */
 void audit_record(struct jbuf *b, const struct sink_line *l, const char *exe);
 
+/* Flags for a send on s: up, it may wait a little for room (the socket's
+ * SO_SNDTIMEO); down, a probe that does not wait. */
+int sink_send_flags(const struct sink *s);
+/* One datagram on s->fd: 0, or -errno (EINTR retried). */
+int sink_send_dgram(const struct sink *s, const void *p, size_t n);
+/* After a failed send: a peer that restarted or went away is connected
+ * afresh next time; a full one (EAGAIN, ENOBUFS) keeps its socket. */
+void sink_drop_after(struct sink *s, int r);
+
 /* Keep a connected fd above the script's range; remember what it is. */
 int sink_keep_fd(struct sink *s, int fd);
 /* Whether s->fd is still the socket we connected (else it is dropped). */

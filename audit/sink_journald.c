@@ -131,8 +131,7 @@ sink_journald_send(struct sink *s, const struct sink_line *l)
 {
     char stackbuf[4096];
     struct jbuf b;
-    ssize_t w;
-    int r = 0, flags;
+    int r = 0;
 
     if (!sink_fd_ok(s) && (r = journal_connect(s)) < 0)
         return r;
@@ -142,20 +141,10 @@ sink_journald_send(struct sink *s, const struct sink_line *l)
         r = -ENOMEM;
         goto done;
     }
-    /* Down: a probe that does not wait. Up: wait a little for room. */
-    flags = MSG_NOSIGNAL | (s->up ? 0 : MSG_DONTWAIT);
-    do {
-        w = send(s->fd, b.p, b.len, flags);
-    } while (w < 0 && errno == EINTR);
-    if (w < 0 && (errno == EMSGSIZE || errno == ENOBUFS))
-        r = send_memfd(s->fd, b.p, b.len, flags);
-    else if (w < 0)
-        r = -errno;
-    /* journald restarted or went away: connect afresh next time. */
-    if (r < 0 && r != -EAGAIN && r != -ENOBUFS) {
-        close(s->fd);
-        s->fd = -1;
-    }
+    r = sink_send_dgram(s, b.p, b.len);
+    if (r == -EMSGSIZE || r == -ENOBUFS)
+        r = send_memfd(s->fd, b.p, b.len, sink_send_flags(s));
+    sink_drop_after(s, r);
 done:
     jbuf_free(&b);
     return r;

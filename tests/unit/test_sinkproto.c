@@ -98,30 +98,28 @@ journal_parse(const char *p, size_t len, struct jfield *f, int max)
 static void
 journal_field_forms(void **state)
 {
+    static const struct {
+        const char *name, *v;
+        size_t vlen;
+        const char *want;
+        size_t wantlen;
+    } cases[] = {
+        { "A", "b c", 3, "A=b c\n", 6 },
+        { "E", "x\ny", 3, "E\n\x03\0\0\0\0\0\0\0x\ny\n", 14 },
+        /* A NUL needs no framing (journald reads to the newline), but stays. */
+        { "E", "a\0b", 3, "E=a\0b\n", 6 },
+        { "E", "", 0, "E=\n", 3 },
+    };
     char sb[64];
     struct jbuf b;
 
     (void)state;
-    jbuf_init(&b, sb, sizeof(sb), 0);
-    journal_field(&b, "A", "b c", 3);
-    assert_bytes(&b, "A=b c\n", 6);
-    jbuf_free(&b);
-
-    jbuf_init(&b, sb, sizeof(sb), 0);
-    journal_field(&b, "E", "x\ny", 3);
-    assert_bytes(&b, "E\n\x03\0\0\0\0\0\0\0x\ny\n", 14);
-    jbuf_free(&b);
-
-    /* A NUL needs no framing (journald reads to the newline), but stays. */
-    jbuf_init(&b, sb, sizeof(sb), 0);
-    journal_field(&b, "E", "a\0b", 3);
-    assert_bytes(&b, "E=a\0b\n", 6);
-    jbuf_free(&b);
-
-    jbuf_init(&b, sb, sizeof(sb), 0);
-    journal_field(&b, "E", "", 0);
-    assert_bytes(&b, "E=\n", 3);
-    jbuf_free(&b);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        jbuf_init(&b, sb, sizeof(sb), 0);
+        journal_field(&b, cases[i].name, cases[i].v, cases[i].vlen);
+        assert_bytes(&b, cases[i].want, cases[i].wantlen);
+        jbuf_free(&b);
+    }
 }
 
 static const char plain_entry[] =
